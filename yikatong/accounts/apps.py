@@ -1,0 +1,14 @@
+from django.apps import AppConfig
+
+
+class AccountsConfig(AppConfig):
+    name = "yikatong.accounts"
+    label = "accounts"
+    verbose_name = "用户与权限"
+
+    def ready(self) -> None:
+        from yikatong.accounts.roles import Role
+        from yikatong.core.menu import ALL_STAFF, MenuEntry, register
+
+        register(MenuEntry("工作人员", "accounts:staff", frozenset({Role.ADMIN, Role.AUDITOR}), group="基础数据"))
+        register(MenuEntry("API令牌", "accounts:tokens", ALL_STAFF, group="数据共享"))

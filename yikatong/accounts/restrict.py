@@ -1,0 +1,80 @@
+"""Row-level access: the one queryset restriction that every view, API endpoint and export goes through.
+
+In the manner of NetBox's ``RestrictedQuerySet``: a model says which field holds the region code of a row
+(and, where it applies, which field holds the owning department); ``restrict(user, action)`` keeps only the
+rows inside the user's region subtree and, for department-scoped roles, their department's rows.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Self, TypeVar
+
+from django.db import models
+from django.db.models import Q
+
+from yikatong.accounts.roles import DEPARTMENT_SCOPED_ROLES, READ_ONLY_ROLES
+
+if TYPE_CHECKING:
+    from yikatong.accounts.models import User
+
+_M = TypeVar("_M", bound=models.Model)
+
+
+@dataclass(frozen=True)
+class Scope:
+    """Where a model keeps the region code of a row, and optionally its owning department."""
+
+    region: str
+    department: str | None = None
+
+
+class AccessDenied(PermissionError):
+    """A user acted on a row outside their scope, or with a role that may not."""
+
+
+def scope_of(model: type[models.Model]) -> Scope:
+    """The model's declared Scope; every restricted model must declare one."""
+    scope = getattr(model, "scope", None)
+    if not isinstance(scope, Scope):
+        raise TypeError(f"{model.__name__} declares no row scope")
+    return scope
+
+
+def scope_filter(user: User, scope: Scope) -> Q | None:
+    """The Q that keeps a user's rows, or None when they may see nothing."""
+    if not user.is_authenticated or not user.is_active or user.region_id is None:
+        return None
+    condition = Q(**{f"{scope.region}__startswith": user.region_prefix})
+    if scope.department and user.role in DEPARTMENT_SCOPED_ROLES:
+        condition &= Q(**{scope.department: user.department_id})
+    return condition
+
+
+class RestrictedQuerySet(models.QuerySet[_M]):
+    """A queryset that can be restricted to what a user may see or change."""
+
+    def restrict(self, user: Any, action: str = "view") -> Self:
+        """Keep only rows the user may ``view`` or ``change``."""
+        if user is None:
+            return self.none()
+        if action not in {"view", "change"}:
+            raise ValueError(f"unknown action {action!r}")
+        if action == "change" and user.role in READ_ONLY_ROLES:
+            return self.none()
+        condition = scope_filter(user, scope_of(self.model))
+        if condition is None:
+            return self.none()
+        return self.filter(condition)
+
+
+RestrictedManager = models.Manager.from_queryset(RestrictedQuerySet)
+
+
+def ensure_in_scope(user: Any, obj: models.Model, action: str = "change") -> None:
+    """Re-check inside a write's transaction that the row is still the user's to change."""
+    model = type(obj)
+    manager = model._default_manager
+    queryset = manager.all()
+    if not isinstance(queryset, RestrictedQuerySet) or not queryset.restrict(user, action).filter(pk=obj.pk).exists():
+        raise AccessDenied("无权操作该数据（超出本人所属区划或部门范围）")

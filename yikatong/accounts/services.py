@@ -1,0 +1,111 @@
+"""Writes on users and API tokens; each one audited in its own transaction."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ValidationError
+from django.db import transaction
+
+from yikatong.accounts.models import ApiToken, User
+from yikatong.accounts.restrict import AccessDenied
+from yikatong.accounts.roles import Role
+from yikatong.audit.services import audit_record
+from yikatong.core.fields import blind_index
+from yikatong.core.models import Department, Region
+
+
+def _user_snapshot(user: User) -> dict[str, Any]:
+    return {
+        "username": user.username,
+        "full_name": user.full_name,
+        "role": user.role,
+        "department": user.department.code if user.department else None,
+        "region": user.region_id,
+        "phone": user.phone,
+        "is_active": user.is_active,
+    }
+
+
+@transaction.atomic
+def user_create(
+    *,
+    username: str,
+    password: str,
+    full_name: str,
+    role: str,
+    region_code: str,
+    department_code: str,
+    phone: str = "",
+    actor: User | None,
+    check_password_strength: bool = True,
+) -> User:
+    """Create a staff user in a region and department; an admin may only create inside their own region."""
+    errors: dict[str, str] = {}
+    if role not in Role.values:
+        errors["role"] = f"未知角色“{role}”，可选：{'、'.join(Role.values)}"
+    region = Region.objects.filter(code=region_code).first()
+    if region is None:
+        errors["region"] = f"区划代码 {region_code} 不存在"
+    department = Department.objects.filter(code=department_code).first()
+    if department is None:
+        errors["department"] = f"部门代码 {department_code} 不存在"
+    if User.objects.filter(username=username).exists():
+        errors["username"] = f"登录名 {username} 已被使用"
+    if errors:
+        raise ValidationError(errors)
+    assert region is not None and department is not None
+    if actor is not None and (actor.role != Role.ADMIN or not region.code.startswith(actor.region_prefix)):
+        raise AccessDenied("只有本区划的系统管理员可以新建用户")
+    user = User(
+        username=username,
+        full_name=full_name,
+        role=role,
+        region=region,
+        department=department,
+        phone=phone,
+        phone_bidx=blind_index(phone, context="user.phone") or "",
+        is_staff=role == Role.ADMIN,
+        is_superuser=False,
+    )
+    if check_password_strength:
+        validate_password(password, user)
+    user.set_password(password)
+    user.save()
+    audit_record(action="user.create", obj=user, after=_user_snapshot(user), actor=actor, region_code=region.code)
+    return user
+
+
+@transaction.atomic
+def api_token_create(*, user: User, name: str, actor: User) -> tuple[ApiToken, str]:
+    """Issue a token for a user's system; the secret is returned once and stored only hashed."""
+    if actor.pk != user.pk and actor.role != Role.ADMIN:
+        raise AccessDenied("只能为本人或由系统管理员签发令牌")
+    key = ApiToken.new_key()
+    token = ApiToken.objects.create(user=user, name=name, prefix=key[:12], key_hash=ApiToken.hash_key(key))
+    audit_record(action="api_token.create", obj=token, after={"user": user.username, "name": name}, actor=actor)
+    return token, key
+
+
+@transaction.atomic
+def api_token_revoke(*, token: ApiToken, actor: User) -> None:
+    """Revoke a token."""
+    if actor.pk != token.user_id and actor.role != Role.ADMIN:
+        raise AccessDenied("无权吊销该令牌")
+    token.revoked = True
+    token.save(update_fields=["revoked"])
+    audit_record(action="api_token.revoke", obj=token, actor=actor)
+
+
+def login_record(*, user: User | None, username: str, succeeded: bool) -> None:
+    """Audit a login attempt (failed attempts name the login tried, never the password)."""
+    audit_record(
+        action="login.success" if succeeded else "login.failed",
+        object_type="accounts.user",
+        object_id=str(user.pk) if user else "",
+        object_repr=username[:64],
+        actor=user,
+        actor_name=username[:64],
+        region_code=str(user.region_id) if user and user.region_id else "",
+    )

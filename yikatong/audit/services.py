@@ -1,0 +1,87 @@
+"""Writing audit events, inside the transaction of the change they record."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from django.db import models, transaction
+from django.utils import timezone
+
+from yikatong.audit.domain.chain import GENESIS, event_digest
+from yikatong.audit.models import AuditChainHead, AuditEvent
+from yikatong.core.context import current_actor
+from yikatong.core.masking import mask_record
+
+
+def _jsonable(record: Mapping[str, Any] | None) -> dict[str, Any] | None:
+    if record is None:
+        return None
+    out: dict[str, Any] = {}
+    for key, value in mask_record(dict(record)).items():
+        if isinstance(value, (str, int, bool)) or value is None:
+            out[key] = value
+        elif isinstance(value, (list, dict)):
+            out[key] = value
+        else:
+            out[key] = str(value)
+    return out
+
+
+def audit_record(
+    *,
+    action: str,
+    obj: models.Model | None = None,
+    object_type: str = "",
+    object_id: str = "",
+    object_repr: str = "",
+    region_code: str = "",
+    before: Mapping[str, Any] | None = None,
+    after: Mapping[str, Any] | None = None,
+    actor: Any = None,
+    actor_name: str = "",
+) -> AuditEvent:
+    """Append one event to the chain; call it inside the transaction of the change it records.
+
+    Sensitive fields of ``before``/``after`` (ID numbers, phones, accounts, names) are masked here, so a
+    caller cannot leak them into the log by mistake.
+    """
+    ctx = current_actor()
+    if actor is None and ctx.user_id is not None:
+        from yikatong.accounts.models import User
+
+        actor = User.objects.filter(pk=ctx.user_id).select_related("region").first()
+    if obj is not None:
+        object_type = object_type or obj._meta.label_lower
+        object_id = object_id or str(obj.pk)
+        object_repr = object_repr or str(obj)[:200]
+    if not region_code and actor is not None and getattr(actor, "region_id", None):
+        region_code = str(actor.region_id)
+    with transaction.atomic():
+        head, _ = AuditChainHead.objects.select_for_update().get_or_create(
+            pk=1, defaults={"last_seq": 0, "last_hash": GENESIS}
+        )
+        event = AuditEvent(
+            seq=head.last_seq + 1,
+            occurred_at=timezone.now(),
+            actor_id=getattr(actor, "pk", None),
+            actor_name=actor_name or (actor.username if actor is not None else ""),
+            actor_role=getattr(actor, "role", "") or "",
+            ip=ctx.ip,
+            request_id=ctx.request_id,
+            channel=ctx.channel,
+            action=action,
+            object_type=object_type,
+            object_id=object_id,
+            object_repr=object_repr[:200],
+            region_code=region_code,
+            before=_jsonable(before),
+            after=_jsonable(after),
+            prev_hash=head.last_hash,
+        )
+        event.hash = event_digest(event.digest_payload())
+        event.save(force_insert=True)
+        head.last_seq = event.seq
+        head.last_hash = event.hash
+        head.save(update_fields=["last_seq", "last_hash"])
+    return event

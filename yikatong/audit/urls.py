@@ -1,0 +1,9 @@
+from django.urls import path
+
+from yikatong.audit import views
+
+app_name = "audit"
+urlpatterns = [
+    path("", views.event_list, name="events"),
+    path("verify/", views.verify_start, name="verify"),
+]

@@ -1,0 +1,208 @@
+"""The `yikatong` command: one entry point for the demo, the servers, imports, checks and audits."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+app = typer.Typer(
+    help="一卡通惠民惠农补贴发放监管平台 / yikatong subsidy platform",
+    no_args_is_help=True,
+    add_completion=False,
+    rich_markup_mode=None,
+)
+auditlog_app = typer.Typer(help="审计日志 / audit log", no_args_is_help=True)
+app.add_typer(auditlog_app, name="auditlog")
+
+
+def _data_dir() -> Path:
+    path = Path(os.environ.get("YIKATONG_DATA_DIR", "var")).resolve()
+    path.mkdir(parents=True, exist_ok=True)
+    os.environ["YIKATONG_DATA_DIR"] = str(path)
+    return path
+
+
+def _prepare_demo_environment() -> Path:
+    """Demo mode: a data directory with its own generated encryption key, SQLite unless told otherwise."""
+    from yikatong.core.crypto import generate_key_spec
+
+    data_dir = _data_dir()
+    os.environ["YIKATONG_DEMO"] = "1"
+    key_file = data_dir / "data.key"
+    if "YIKATONG_DATA_KEY" not in os.environ:
+        if not key_file.exists():
+            key_file.write_text(generate_key_spec("demo1") + "\n", encoding="utf-8")
+            key_file.chmod(0o600)
+        os.environ["YIKATONG_DATA_KEY"] = key_file.read_text(encoding="utf-8").strip()
+    return data_dir
+
+
+def _setup_django() -> None:
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "yikatong.settings")
+    _data_dir()
+    import django
+
+    django.setup()
+
+
+def _require_keys() -> None:
+    """Refuse to start a server or worker without the personal-data key."""
+    from django.core.exceptions import ImproperlyConfigured
+
+    from yikatong.core.crypto import key_ring
+
+    try:
+        key_ring()
+    except ImproperlyConfigured as exc:
+        typer.secho(f"无法启动：{exc}", fg=typer.colors.RED, err=True)
+        raise typer.Exit(2) from exc
+
+
+@app.command()
+def demo(
+    port: Annotated[int, typer.Option(help="网页端口 / web port")] = 8000,
+    host: Annotated[str, typer.Option(help="监听地址 / listen address")] = "127.0.0.1",
+    persons: Annotated[int, typer.Option(help="演示人口数 / demo population")] = 10_000,
+    no_worker: Annotated[bool, typer.Option("--no-worker", help="不启动工作进程 / no task worker")] = False,
+) -> None:
+    """启动演示：建库、载入塔河县演示数据、启动网页与工作进程 / Run the demo on 塔河县 data."""
+    data_dir = _prepare_demo_environment()
+    _setup_django()
+    from django.core.management import call_command
+
+    from yikatong.demo.loader import demo_accounts, load_demo_if_empty
+
+    typer.echo("正在初始化数据库 / migrating database …")
+    call_command("migrate", interactive=False, verbosity=0)
+    loaded = load_demo_if_empty(data_dir=data_dir, persons=persons, echo=typer.echo)
+    typer.echo("演示数据已载入 / demo data loaded" if loaded else "沿用已有数据 / using existing data")
+    url = f"http://{'localhost' if host in {'127.0.0.1', '0.0.0.0'} else host}:{port}/"  # noqa: S104
+    typer.echo("")
+    typer.secho(f"平台地址 / URL: {url}", fg=typer.colors.GREEN, bold=True)
+    typer.echo("演示账号（密码相同）/ demo accounts (same password):")
+    for username, password, role, where in demo_accounts():
+        typer.echo(f"  {username:<16} {password:<12} {role}　{where}")
+    typer.echo("按 Ctrl+C 停止 / press Ctrl+C to stop")
+    worker = None
+    if not no_worker:
+        worker = subprocess.Popen([sys.executable, "-m", "yikatong.cli", "worker"], env=os.environ.copy())  # noqa: S603
+    try:
+        _serve(host=host, port=port, threads=8)
+    finally:
+        if worker is not None:
+            worker.send_signal(signal.SIGTERM)
+            try:
+                worker.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                worker.kill()
+
+
+def _serve(*, host: str, port: int, threads: int) -> None:
+    _require_keys()
+    from django.core.management import call_command
+    from waitress import serve as waitress_serve
+
+    from yikatong.wsgi import application
+
+    call_command("check", deploy=False, verbosity=0)
+    waitress_serve(application, host=host, port=port, threads=threads, ident="yikatong")
+
+
+@app.command()
+def serve(
+    port: Annotated[int, typer.Option(help="网页端口 / web port")] = 8000,
+    host: Annotated[str, typer.Option(help="监听地址 / listen address")] = "127.0.0.1",
+    threads: Annotated[int, typer.Option(help="线程数 / threads")] = 8,
+) -> None:
+    """启动网页服务（waitress）/ Serve the web application."""
+    _setup_django()
+    _serve(host=host, port=port, threads=threads)
+
+
+@app.command()
+def worker(
+    queue: Annotated[str, typer.Option(help="队列名 / queue name")] = "default",
+    batch: Annotated[bool, typer.Option("--batch", help="处理完队列后退出 / exit when the queue is empty")] = False,
+) -> None:
+    """启动后台任务工作进程 / Run a background task worker."""
+    _setup_django()
+    _require_keys()
+    from yikatong.tasks.worker import run_worker
+
+    run_worker(queue=queue, batch=batch)
+
+
+@app.command()
+def createuser(
+    username: Annotated[str, typer.Argument(help="登录名 / login name")],
+    role: Annotated[str, typer.Option(help="角色代码，如 finance / role code")],
+    region: Annotated[str, typer.Option(help="所属区划代码（12位）/ region code")],
+    department: Annotated[str, typer.Option(help="部门代码 / department code")],
+    name: Annotated[str, typer.Option(help="姓名 / full name")] = "",
+    password: Annotated[
+        str, typer.Option(prompt="密码 / password", hide_input=True, confirmation_prompt=True, help="密码 / password")
+    ] = "",
+) -> None:
+    """新建工作人员账号 / Create a staff user."""
+    _setup_django()
+    _require_keys()
+    from django.core.exceptions import ValidationError
+
+    from yikatong.accounts.services import user_create
+
+    try:
+        user = user_create(
+            username=username,
+            password=password,
+            full_name=name or username,
+            role=role,
+            region_code=region,
+            department_code=department,
+            actor=None,
+        )
+    except ValidationError as exc:
+        for message in exc.messages:
+            typer.secho(message, fg=typer.colors.RED, err=True)
+        raise typer.Exit(1) from exc
+    typer.echo(f"已创建用户 / created: {user.username}（{user.get_role_display()}）")
+
+
+@auditlog_app.command("verify")
+def auditlog_verify() -> None:
+    """校验审计日志摘要链，发现篡改时以非零状态退出 / Verify the audit hash chain."""
+    _setup_django()
+    from rich.progress import Progress
+
+    from yikatong.audit.selectors import audit_chain_verify
+
+    with Progress(transient=True) as bar:
+        job = bar.add_task("校验审计日志 / verifying", total=None)
+        total, broken = audit_chain_verify(progress=lambda done, n: bar.update(job, completed=done, total=n))
+    if broken is not None:
+        typer.secho(f"审计日志被篡改 / chain broken at #{broken.seq}: {broken.reason}", fg=typer.colors.RED, err=True)
+        raise typer.Exit(1)
+    typer.secho(f"审计日志完整：共 {total} 条，摘要链无断裂 / chain intact ({total} events)", fg=typer.colors.GREEN)
+
+
+@app.command(context_settings={"allow_extra_args": True, "ignore_unknown_options": True})
+def manage(ctx: typer.Context) -> None:
+    """运行 Django 管理命令（如 migrate）/ Run a Django management command."""
+    _setup_django()
+    from django.core.management import execute_from_command_line
+
+    execute_from_command_line(["yikatong manage", *ctx.args])
+
+
+def main() -> None:
+    """Console-script entry point."""
+    app()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,43 @@
+// yikatong: small progressive enhancements, no framework, no CDN.
+"use strict";
+
+function followProgress(box) {
+  const url = box.dataset.progressUrl;
+  const bar = box.querySelector(".progress-bar");
+  const meter = box.querySelector(".progress");
+  const field = (name) => box.querySelector(`[data-field="${name}"]`);
+  const tick = async () => {
+    let data;
+    try {
+      const response = await fetch(url, { headers: { Accept: "application/json" }, credentials: "same-origin" });
+      if (!response.ok) throw new Error(String(response.status));
+      data = await response.json();
+    } catch (err) {
+      window.setTimeout(tick, 3000);
+      return;
+    }
+    bar.style.width = `${data.percent}%`;
+    meter.setAttribute("aria-valuenow", String(data.percent));
+    const status = field("status_display");
+    status.textContent = data.status_display;
+    status.className = `badge ${data.status}`;
+    field("counts").textContent = data.total ? `${data.done} / ${data.total}` : "";
+    field("message").textContent = data.message || "";
+    field("attempts").textContent = String(data.attempts);
+    const error = field("error");
+    error.textContent = data.error || "";
+    error.hidden = !data.error;
+    const result = field("result");
+    if (data.result) {
+      result.textContent = JSON.stringify(data.result, null, 2);
+      result.hidden = false;
+    }
+    box.dataset.status = data.status;
+    if (!data.finished) window.setTimeout(tick, 1000);
+  };
+  tick();
+}
+
+document.addEventListener("DOMContentLoaded", () => {
+  document.querySelectorAll("[data-progress-url]").forEach(followProgress);
+});

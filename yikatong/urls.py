@@ -1,0 +1,24 @@
+"""URL spaces: staff workbench, public portal under /public/, API under /api/, admin under /admin/."""
+
+from django.contrib import admin
+from django.urls import include, path
+from django.views.i18n import set_language
+
+from yikatong.api import api
+from yikatong.core import views as core_views
+
+admin.site.site_header = "一卡通平台 · 基础数据管理"
+admin.site.site_title = "一卡通平台管理"
+admin.site.index_title = "基础数据"
+
+urlpatterns = [
+    path("", core_views.home, name="home"),
+    path("", include("yikatong.core.urls")),
+    path("accounts/", include("yikatong.accounts.urls")),
+    path("audit/", include("yikatong.audit.urls")),
+    path("tasks/", include("yikatong.tasks.urls")),
+    path("public/", include("yikatong.core.public_urls")),
+    path("api/", api.urls),
+    path("i18n/setlang/", set_language, name="set_language"),
+    path("admin/", admin.site.urls),
+]
