@@ -16,7 +16,11 @@ from yikatong.core.context import bind_user
 
 
 def _user_for_token(request: HttpRequest, key: str) -> Any:
-    token = ApiToken.objects.select_related("user", "user__region").filter(key_hash=ApiToken.hash_key(key)).first()
+    token = (
+        ApiToken.objects.select_related("user", "user__region")
+        .filter(key_hash=ApiToken.hash_key(key))
+        .first()
+    )
     if token is None or not token.is_usable() or not token.user.is_active:
         return None
     ApiToken.objects.filter(pk=token.pk).update(last_used_at=timezone.now())

@@ -91,7 +91,7 @@ def demo(
     typer.echo("按 Ctrl+C 停止 / press Ctrl+C to stop")
     worker = None
     if not no_worker:
-        worker = subprocess.Popen([sys.executable, "-m", "yikatong.cli", "worker"], env=os.environ.copy())  # noqa: S603
+        worker = subprocess.Popen([sys.executable, "-m", "yikatong.cli", "worker"], env=os.environ.copy())
     try:
         _serve(host=host, port=port, threads=8)
     finally:
@@ -128,7 +128,9 @@ def serve(
 @app.command()
 def worker(
     queue: Annotated[str, typer.Option(help="队列名 / queue name")] = "default",
-    batch: Annotated[bool, typer.Option("--batch", help="处理完队列后退出 / exit when the queue is empty")] = False,
+    batch: Annotated[
+        bool, typer.Option("--batch", help="处理完队列后退出 / exit when the queue is empty")
+    ] = False,
 ) -> None:
     """启动后台任务工作进程 / Run a background task worker."""
     _setup_django()
@@ -146,7 +148,10 @@ def createuser(
     department: Annotated[str, typer.Option(help="部门代码 / department code")],
     name: Annotated[str, typer.Option(help="姓名 / full name")] = "",
     password: Annotated[
-        str, typer.Option(prompt="密码 / password", hide_input=True, confirmation_prompt=True, help="密码 / password")
+        str,
+        typer.Option(
+            prompt="密码 / password", hide_input=True, confirmation_prompt=True, help="密码 / password"
+        ),
     ] = "",
 ) -> None:
     """新建工作人员账号 / Create a staff user."""
@@ -185,9 +190,13 @@ def auditlog_verify() -> None:
         job = bar.add_task("校验审计日志 / verifying", total=None)
         total, broken = audit_chain_verify(progress=lambda done, n: bar.update(job, completed=done, total=n))
     if broken is not None:
-        typer.secho(f"审计日志被篡改 / chain broken at #{broken.seq}: {broken.reason}", fg=typer.colors.RED, err=True)
+        typer.secho(
+            f"审计日志被篡改 / chain broken at #{broken.seq}: {broken.reason}", fg=typer.colors.RED, err=True
+        )
         raise typer.Exit(1)
-    typer.secho(f"审计日志完整：共 {total} 条，摘要链无断裂 / chain intact ({total} events)", fg=typer.colors.GREEN)
+    typer.secho(
+        f"审计日志完整：共 {total} 条，摘要链无断裂 / chain intact ({total} events)", fg=typer.colors.GREEN
+    )
 
 
 @app.command(context_settings={"allow_extra_args": True, "ignore_unknown_options": True})

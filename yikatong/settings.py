@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import sys
 from pathlib import Path
 
 import dj_database_url
@@ -24,7 +25,7 @@ def _env_bool(name: str, default: bool = False) -> bool:
 DEBUG = _env_bool("YIKATONG_DEBUG")
 # The demo and the tests run with generated keys; production must be given its own.
 DEMO_MODE = _env_bool("YIKATONG_DEMO")
-TESTING = _env_bool("YIKATONG_TESTING")
+TESTING = _env_bool("YIKATONG_TESTING") or "pytest" in sys.modules
 
 SECRET_KEY = os.environ.get("YIKATONG_SECRET_KEY", "")
 if not SECRET_KEY:
@@ -37,6 +38,8 @@ if not SECRET_KEY:
 # Checked when the key ring is first used, so that management commands that need no
 # personal data (migrate --check, collectstatic) still run.
 YIKATONG_DATA_KEY = os.environ.get("YIKATONG_DATA_KEY", "")
+if not YIKATONG_DATA_KEY and TESTING:
+    YIKATONG_DATA_KEY = "test1:" + "dGVzdC1rZXktbm90LWZvci1wcm9kdWN0aW9uLTMyYnk="
 YIKATONG_INDEX_KEY_ID = os.environ.get("YIKATONG_INDEX_KEY_ID", "")
 
 ALLOWED_HOSTS = [h.strip() for h in os.environ.get("YIKATONG_ALLOWED_HOSTS", "*").split(",") if h.strip()]
@@ -53,6 +56,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django_tasks",
     "django_tasks_db",
+    "ninja",  # serves the API docs page from its own static files, not a CDN
     "yikatong.core",
     "yikatong.accounts",
     "yikatong.audit",
@@ -154,3 +158,7 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": os.environ.get("YIKATONG_LOG_LEVEL", "INFO")},
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }
+
+if TESTING:
+    # Hashing with PBKDF2 for every factory-made user would make the suite crawl; tests only.
+    PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

@@ -30,7 +30,9 @@ def _out(user: User, viewer: User) -> UserOut:
         role_display=user.get_role_display(),
         department=user.department.name if user.department else None,
         region=user.region_id,
-        phone=user.phone if viewer.pk == user.pk or may_see_clear(viewer.role, "phone") else mask_phone(user.phone),
+        phone=user.phone
+        if viewer.pk == user.pk or may_see_clear(viewer.role, "phone")
+        else mask_phone(user.phone),
     )
 
 

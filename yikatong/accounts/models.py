@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from typing import ClassVar
 
 from django.contrib.auth.models import AbstractUser, UserManager
 from django.db import models
@@ -29,8 +30,8 @@ class User(AbstractUser):
     phone = EncryptedTextField("联系电话", blank=True, default="", context="user.phone")
     phone_bidx = models.CharField(max_length=64, blank=True, default="", db_index=True, editable=False)
 
-    scope = Scope(region="region_id", department="department_id")
-    objects = _UserManager()
+    scope = Scope(region="region__code", department="department_id")
+    objects: ClassVar[_UserManager] = _UserManager()
 
     class Meta:
         verbose_name = "工作人员"

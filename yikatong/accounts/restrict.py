@@ -76,5 +76,8 @@ def ensure_in_scope(user: Any, obj: models.Model, action: str = "change") -> Non
     model = type(obj)
     manager = model._default_manager
     queryset = manager.all()
-    if not isinstance(queryset, RestrictedQuerySet) or not queryset.restrict(user, action).filter(pk=obj.pk).exists():
+    if (
+        not isinstance(queryset, RestrictedQuerySet)
+        or not queryset.restrict(user, action).filter(pk=obj.pk).exists()
+    ):
         raise AccessDenied("无权操作该数据（超出本人所属区划或部门范围）")

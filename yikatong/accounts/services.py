@@ -73,7 +73,9 @@ def user_create(
         validate_password(password, user)
     user.set_password(password)
     user.save()
-    audit_record(action="user.create", obj=user, after=_user_snapshot(user), actor=actor, region_code=region.code)
+    audit_record(
+        action="user.create", obj=user, after=_user_snapshot(user), actor=actor, region_code=region.code
+    )
     return user
 
 
@@ -84,7 +86,9 @@ def api_token_create(*, user: User, name: str, actor: User) -> tuple[ApiToken, s
         raise AccessDenied("只能为本人或由系统管理员签发令牌")
     key = ApiToken.new_key()
     token = ApiToken.objects.create(user=user, name=name, prefix=key[:12], key_hash=ApiToken.hash_key(key))
-    audit_record(action="api_token.create", obj=token, after={"user": user.username, "name": name}, actor=actor)
+    audit_record(
+        action="api_token.create", obj=token, after={"user": user.username, "name": name}, actor=actor
+    )
     return token, key
 
 

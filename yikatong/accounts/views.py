@@ -41,7 +41,11 @@ class LogoutView(auth_views.LogoutView):
 @login_required
 def staff_list(request: HttpRequest) -> HttpResponse:
     """Staff users inside the viewer's region (and department, for department roles)."""
-    users = User.objects.restrict(request.user, "view").select_related("department", "region").order_by("region_id")
+    users = (
+        User.objects.restrict(request.user, "view")
+        .select_related("department", "region")
+        .order_by("region_id")
+    )
     return render(request, "accounts/staff_list.html", {"users": users[:500]})
 
 

@@ -8,10 +8,10 @@ from typing import Any
 from django.http import HttpRequest
 from ninja import Router, Schema
 
+from yikatong.accounts.restrict import AccessDenied
 from yikatong.audit.selectors import audit_event_list
 from yikatong.audit.tasks import verify_audit_chain
 from yikatong.audit.views import AUDIT_READERS
-from yikatong.accounts.restrict import AccessDenied
 from yikatong.tasks.services import task_start
 
 router = Router(tags=["审计日志 audit"])

@@ -22,17 +22,18 @@ def audit_event_list(*, user: Any, action: str = "", object_id: str = "") -> Any
 def _stream(progress: Callable[[int, int], None] | None) -> Iterator[dict[str, Any]]:
     total = AuditEvent.objects.count()
     fields = [f.attname for f in AuditEvent._meta.concrete_fields]
-    done = 0
-    for row in AuditEvent.objects.order_by("seq").only(*fields).iterator(chunk_size=5000):
+    rows = AuditEvent.objects.order_by("seq").only(*fields).iterator(chunk_size=5000)
+    for done, row in enumerate(rows, start=1):
         payload = row.digest_payload()
         payload["hash"] = row.hash
         yield payload
-        done += 1
         if progress is not None and (done % 5000 == 0 or done == total):
             progress(done, total)
 
 
-def audit_chain_verify(*, progress: Callable[[int, int], None] | None = None) -> tuple[int, ChainBreak | None]:
+def audit_chain_verify(
+    *, progress: Callable[[int, int], None] | None = None
+) -> tuple[int, ChainBreak | None]:
     """Walk the whole chain; return how many events there are and the first break, if any."""
     head = AuditChainHead.objects.filter(pk=1).first()
     total = AuditEvent.objects.count()

@@ -19,9 +19,7 @@ def _jsonable(record: Mapping[str, Any] | None) -> dict[str, Any] | None:
         return None
     out: dict[str, Any] = {}
     for key, value in mask_record(dict(record)).items():
-        if isinstance(value, (str, int, bool)) or value is None:
-            out[key] = value
-        elif isinstance(value, (list, dict)):
+        if isinstance(value, (str, int, bool)) or value is None or isinstance(value, (list, dict)):
             out[key] = value
         else:
             out[key] = str(value)

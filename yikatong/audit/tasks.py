@@ -8,8 +8,8 @@ from django_tasks import task
 
 from yikatong.audit.selectors import audit_chain_verify
 from yikatong.audit.services import audit_record
-from yikatong.tasks.services import Progress, tracked
 from yikatong.tasks.models import TaskRun
+from yikatong.tasks.services import Progress, tracked
 
 
 @task()
@@ -17,8 +17,10 @@ from yikatong.tasks.models import TaskRun
 def verify_audit_chain(run: TaskRun, progress: Progress) -> dict[str, Any]:
     """Walk the hash chain and report the first break."""
     progress(0, message="正在逐条校验审计日志摘要链", force=True)
-    total, broken = audit_chain_verify(progress=lambda done, total: progress(done, total, f"已校验 {done}/{total} 条"))
-    outcome = {"total": total, "ok": broken is None}
+    total, broken = audit_chain_verify(
+        progress=lambda done, total: progress(done, total, f"已校验 {done}/{total} 条")
+    )
+    outcome: dict[str, Any] = {"total": total, "ok": broken is None}
     if broken is not None:
         outcome.update({"broken_seq": broken.seq, "reason": broken.reason})
     audit_record(action="audit.verify", object_type="audit.chain", after=outcome)

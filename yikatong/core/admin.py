@@ -9,6 +9,7 @@ from django.db import transaction
 from django.forms.models import model_to_dict
 from django.http import HttpRequest
 
+from yikatong.accounts.restrict import RestrictedQuerySet
 from yikatong.accounts.roles import Role
 from yikatong.audit.services import audit_record
 from yikatong.core.models import Department, Region
@@ -22,7 +23,7 @@ def _is_admin(request: HttpRequest) -> bool:
 admin.site.has_permission = _is_admin  # type: ignore[method-assign]
 
 
-class AdminRoleOnly(admin.ModelAdmin):  # type: ignore[type-arg]
+class AdminRoleOnly(admin.ModelAdmin[Any]):
     """Every permission belongs to the admin role, and to nobody else."""
 
     def has_module_permission(self, request: HttpRequest) -> bool:
@@ -36,6 +37,13 @@ class AdminRoleOnly(admin.ModelAdmin):  # type: ignore[type-arg]
 
     def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return _is_admin(request)
+
+    def get_queryset(self, request: HttpRequest) -> Any:
+        """Restricted like every other screen, where the model is region-scoped."""
+        queryset = super().get_queryset(request)
+        if isinstance(queryset, RestrictedQuerySet):
+            queryset = queryset.restrict(request.user, "change")
+        return queryset
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False  # reference data is retired, never deleted

@@ -20,7 +20,8 @@ class ActorContext:
 
 
 _current: contextvars.ContextVar[ActorContext] = contextvars.ContextVar(
-    "yikatong_actor", default=ActorContext()
+    "yikatong_actor",
+    default=ActorContext(),  # noqa: B039 - frozen dataclass, immutable
 )
 
 

@@ -11,7 +11,7 @@ from django.db.models.expressions import Expression
 from yikatong.core.crypto import key_ring
 
 
-class EncryptedTextField(models.TextField):  # type: ignore[type-arg]
+class EncryptedTextField(models.TextField):
     """A text column that holds AES-GCM ciphertext; Python code sees the clear value.
 
     Pair it with a ``*_bidx`` CharField filled from :func:`blind_index` for exact look-ups: the
@@ -31,7 +31,9 @@ class EncryptedTextField(models.TextField):  # type: ignore[type-arg]
     def _context(self) -> str:
         return self.context or self.name
 
-    def from_db_value(self, value: str | None, expression: Expression, connection: BaseDatabaseWrapper) -> Any:
+    def from_db_value(
+        self, value: str | None, expression: Expression, connection: BaseDatabaseWrapper
+    ) -> Any:
         if value is None or value == "":
             return value
         return key_ring().decrypt(value, context=self._context())

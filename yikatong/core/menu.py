@@ -7,6 +7,7 @@ from typing import Any
 
 from django.http import HttpRequest
 from django.urls import reverse
+from django.utils.translation import gettext
 
 from yikatong.accounts.roles import Role
 
@@ -15,10 +16,10 @@ from yikatong.accounts.roles import Role
 class MenuEntry:
     """One link of the workbench menu."""
 
-    label: str
+    label: Any
     url_name: str
     roles: frozenset[str]
-    group: str = "工作台"
+    group: Any = "工作台"
 
 
 _ENTRIES: list[MenuEntry] = []
@@ -37,7 +38,9 @@ def menu_for(role: str) -> list[tuple[str, list[dict[str, str]]]]:
     groups: dict[str, list[dict[str, str]]] = {}
     for entry in _ENTRIES:
         if role in entry.roles:
-            groups.setdefault(entry.group, []).append({"label": entry.label, "url": reverse(entry.url_name)})
+            groups.setdefault(gettext(str(entry.group)), []).append(
+                {"label": gettext(str(entry.label)), "url": reverse(entry.url_name)}
+            )
     return list(groups.items())
 
 

@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 from yikatong.accounts.restrict import RestrictedManager, Scope
 
 
 class RegionLevel(models.TextChoices):
-    COUNTY = "county", "县"
-    TOWNSHIP = "township", "乡镇"
-    VILLAGE = "village", "村/社区"
+    COUNTY = "county", _("县")
+    TOWNSHIP = "township", _("乡镇")
+    VILLAGE = "village", _("村/社区")
 
 
 class Region(models.Model):
@@ -23,12 +24,17 @@ class Region(models.Model):
         "self", on_delete=models.PROTECT, null=True, blank=True, related_name="children", verbose_name="上级"
     )
 
+    scope = Scope(region="code")
+    objects = RestrictedManager()
+
     class Meta:
         ordering = ["code"]
         verbose_name = "行政区划"
         verbose_name_plural = "行政区划"
         constraints = [
-            models.CheckConstraint(condition=models.Q(code__regex=r"^[0-9]{12}$"), name="region_code_12_digits"),
+            models.CheckConstraint(
+                condition=models.Q(code__regex=r"^[0-9]{12}$"), name="region_code_12_digits"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -55,8 +61,8 @@ def region_prefix(code: str, level: str) -> str:
 
 
 class DepartmentKind(models.TextChoices):
-    GOVERNMENT = "government", "政府部门"
-    BANK = "bank", "代发银行"
+    GOVERNMENT = "government", _("政府部门")
+    BANK = "bank", _("代发银行")
 
 
 class Department(models.Model):
@@ -65,7 +71,9 @@ class Department(models.Model):
     code = models.CharField("部门代码", max_length=32, unique=True)
     name = models.CharField("部门名称", max_length=64, unique=True)
     short_name = models.CharField("简称", max_length=16, blank=True)
-    kind = models.CharField("类型", max_length=16, choices=DepartmentKind.choices, default=DepartmentKind.GOVERNMENT)
+    kind = models.CharField(
+        "类型", max_length=16, choices=DepartmentKind.choices, default=DepartmentKind.GOVERNMENT
+    )
     region = models.ForeignKey(Region, on_delete=models.PROTECT, verbose_name="所属区划")
 
     class Meta:

@@ -21,7 +21,7 @@ def workbench(request: HttpRequest) -> HttpResponse:
     """The signed-in user's landing page: who they are, where, and what they can do."""
     from yikatong.tasks.models import TaskRun
 
-    recent_tasks = TaskRun.objects.restrict(request.user, "view").filter(created_by=request.user)[:5]
+    recent_tasks = TaskRun.objects.restrict(request.user, "view").filter(created_by_id=request.user.pk)[:5]
     return render(request, "core/workbench.html", {"recent_tasks": recent_tasks})
 
 

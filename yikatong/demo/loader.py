@@ -35,15 +35,19 @@ DEMO_USERS: list[tuple[str, str, str, str, str]] = [
 
 def demo_accounts() -> list[tuple[str, str, str, str]]:
     """(username, password, role, region) of the demo users, for the start-up banner."""
-    names = dict(Role.choices)
+    names = {value: str(label) for value, label in Role.choices}
     regions = dict(Region.objects.values_list("code", "name"))
-    return [(u, DEMO_PASSWORD, names[role], regions.get(region, region)) for u, _, role, region, _ in DEMO_USERS]
+    return [
+        (u, DEMO_PASSWORD, names[role], regions.get(region, region)) for u, _, role, region, _ in DEMO_USERS
+    ]
 
 
 @transaction.atomic
 def load_reference_data() -> None:
     """Regions, departments and agent-bank branches of 塔河县."""
-    county = Region.objects.create(code=reference.COUNTY[0], name=reference.COUNTY[1], level=RegionLevel.COUNTY)
+    county = Region.objects.create(
+        code=reference.COUNTY[0], name=reference.COUNTY[1], level=RegionLevel.COUNTY
+    )
     regions = [county]
     for code, name in reference.TOWNSHIPS:
         town = Region(code=code, name=name, level=RegionLevel.TOWNSHIP, parent=county)
@@ -53,7 +57,9 @@ def load_reference_data() -> None:
             for vcode, vname in reference.VILLAGES[code]
         )
     Region.objects.bulk_create(regions[1:])
-    departments = [Department(code=c, name=n, short_name=s, region=county) for c, n, s in reference.DEPARTMENTS]
+    departments = [
+        Department(code=c, name=n, short_name=s, region=county) for c, n, s in reference.DEPARTMENTS
+    ]
     for code, name in reference.TOWNSHIPS:
         departments.append(
             Department(code=f"gov-{code[:9]}", name=f"{name}人民政府", short_name=name, region_id=code)

@@ -6,16 +6,17 @@ import uuid
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 from django.utils import timezone
 
 from yikatong.accounts.restrict import RestrictedManager, Scope
 
 
 class TaskStatus(models.TextChoices):
-    QUEUED = "queued", "排队中"
-    RUNNING = "running", "执行中"
-    SUCCEEDED = "succeeded", "已完成"
-    FAILED = "failed", "失败"
+    QUEUED = "queued", _("排队中")
+    RUNNING = "running", _("执行中")
+    SUCCEEDED = "succeeded", _("已完成")
+    FAILED = "failed", _("失败")
 
 
 class TaskRun(models.Model):

@@ -51,7 +51,9 @@ class ChainBreak:
     reason: str
 
 
-def verify_chain(events: Iterable[Mapping[str, Any]], *, expected_head: str | None = None) -> ChainBreak | None:
+def verify_chain(
+    events: Iterable[Mapping[str, Any]], *, expected_head: str | None = None
+) -> ChainBreak | None:
     """Walk events in sequence order; return the first break, or None when every link holds."""
     prev_hash = GENESIS
     expected_seq = 1

@@ -53,8 +53,10 @@ SQLITE_REVERSE = [
 
 def _run(statements: dict[str, list[str]]):
     def apply(apps, schema_editor):
-        for sql in statements.get(schema_editor.connection.vendor, []):
-            schema_editor.execute(sql)
+        # A plain cursor, without parameters, so the "%" of RAISE's format is not taken for a placeholder.
+        with schema_editor.connection.cursor() as cursor:
+            for sql in statements.get(schema_editor.connection.vendor, []):
+                cursor.execute(sql)
 
     return apply
 

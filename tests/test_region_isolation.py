@@ -1,0 +1,160 @@
+"""Every endpoint, screen and API alike, keeps a township's rows from users of another township."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from tests.support.isolation import Case, Target, all_route_names, assert_isolated, url
+from tests.support.world import VILLAGE_A, World, make_user
+from yikatong.accounts.models import ApiToken
+from yikatong.accounts.services import api_token_create
+from yikatong.audit.services import audit_record
+from yikatong.tasks.models import TaskRun
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def rows(world: World) -> dict[str, Any]:
+    """Rows that belong to township A: a task run, an audit event, a staff user and an API token."""
+    clerk = world.user("village_clerk", "village_a")
+    run = TaskRun.objects.create(
+        task_path="x", title="甲镇的任务-7731", created_by=clerk, region_code=VILLAGE_A
+    )
+    audit_record(action="test.marker-5519", region_code=VILLAGE_A, actor=clerk)
+    staff = make_user("township_reviewer", VILLAGE_A[:9] + "000", username="jia-zhen-staff-4418")
+    token, _ = api_token_create(
+        user=world.user("auditor", "a"), name="甲镇接口", actor=world.user("auditor", "a")
+    )
+    return {"run": run, "staff": staff, "token": token, "village": VILLAGE_A}
+
+
+def _token_revoked(token: ApiToken) -> bool:
+    token.refresh_from_db()
+    return token.revoked
+
+
+CASES = [
+    Case(
+        "core:regions",
+        "GET",
+        "township_reviewer",
+        lambda w, r: Target(url("core:regions"), marker=r["village"]),
+    ),
+    Case(
+        "core:region_detail",
+        "GET",
+        "township_reviewer",
+        lambda w, r: Target(url("core:region_detail", code=r["village"]), marker=r["village"]),
+    ),
+    Case(
+        "accounts:staff",
+        "GET",
+        "admin",
+        lambda w, r: Target(url("accounts:staff"), marker=r["staff"].username),
+    ),
+    Case(
+        "audit:events", "GET", "auditor", lambda w, r: Target(url("audit:events"), marker="test.marker-5519")
+    ),
+    Case(
+        "tasks:list",
+        "GET",
+        "township_reviewer",
+        lambda w, r: Target(url("tasks:list"), marker="甲镇的任务-7731"),
+    ),
+    Case(
+        "tasks:detail",
+        "GET",
+        "township_reviewer",
+        lambda w, r: Target(url("tasks:detail", pk=r["run"].pk), marker="甲镇的任务-7731"),
+    ),
+    Case(
+        "tasks:progress",
+        "GET",
+        "township_reviewer",
+        lambda w, r: Target(url("tasks:progress", pk=r["run"].pk), marker=str(r["run"].pk)),
+    ),
+    Case(
+        "accounts:token_revoke",
+        "POST",
+        "auditor",
+        lambda w, r: Target(
+            url("accounts:token_revoke", pk=r["token"].pk), changed=lambda: _token_revoked(r["token"])
+        ),
+    ),
+    Case(
+        "api:region_list",
+        "GET",
+        "township_reviewer",
+        lambda w, r: Target("/api/regions", marker=r["village"]),
+        api=True,
+    ),
+    Case(
+        "api:region_detail",
+        "GET",
+        "township_reviewer",
+        lambda w, r: Target(f"/api/regions/{r['village']}", marker=r["village"]),
+        api=True,
+    ),
+    Case(
+        "api:user_list",
+        "GET",
+        "admin",
+        lambda w, r: Target("/api/users", marker=r["staff"].username),
+        api=True,
+    ),
+    Case(
+        "api:event_list",
+        "GET",
+        "auditor",
+        lambda w, r: Target("/api/audit/events", marker="test.marker-5519"),
+        api=True,
+    ),
+    Case(
+        "api:task_detail",
+        "GET",
+        "township_reviewer",
+        lambda w, r: Target(f"/api/tasks/{r['run'].pk}", marker=str(r["run"].pk)),
+        api=True,
+    ),
+]
+
+# Endpoints that show or touch no region's rows, and why.
+EXEMPT = {
+    "home": "redirects only",
+    "set_language": "sets the language cookie",
+    "core:workbench": "shows the signed-in user's own profile and own tasks",
+    "accounts:login": "public sign-in",
+    "accounts:logout": "signs the user out",
+    "accounts:tokens": "lists only the user's own tokens",
+    "audit:verify": "starts a whole-chain verification; the result is the user's own task",
+    "public:portal": "public page, no personal data",
+    "api:me": "the caller's own profile",
+    "api:verify": "starts a whole-chain verification",
+    "api:openapi-json": "API schema",
+    "api:openapi-view": "API docs page",
+    "api:api-root": "API index",
+}
+
+
+@pytest.mark.parametrize("case", CASES, ids=lambda c: c.id)
+def test_outsider_township_gets_nothing(world: World, rows: dict[str, Any], case: Case) -> None:
+    assert_isolated(world, rows, case)
+
+
+def test_every_endpoint_is_covered_or_exempted() -> None:
+    routes = {r for r in all_route_names() if not r.startswith("admin:")}
+    covered = {c.route for c in CASES} | set(EXEMPT)
+    assert routes - covered == set(), "endpoints without a region-isolation case"
+    assert covered - routes == set(), "cases for endpoints that no longer exist"
+
+
+def test_admin_site_is_for_the_admin_role_only_and_region_scoped(world: World, rows: dict[str, Any]) -> None:
+    from tests.support.isolation import client_for
+
+    assert client_for(world, "finance", "county").get("/admin/").status_code == 302
+    assert client_for(world, "admin", "county").get("/admin/core/region/").status_code == 200
+    township_admin = client_for(world, "admin", "b")
+    assert township_admin.get(f"/admin/core/region/{rows['village']}/change/").status_code in {302, 404}
