@@ -6,7 +6,9 @@ import os
 from pathlib import Path
 
 import pytest
+from django.conf import settings
 from django.db import connection
+from django.utils import translation
 
 from tests.support.world import World, build_world
 
@@ -19,6 +21,12 @@ def django_db_setup(django_db_setup: None, django_db_blocker: pytest.FixtureRequ
     transactional tests (tests that prove the append-only triggers close it inside their transaction)."""
     with django_db_blocker.unblock(), connection.cursor() as cursor:  # type: ignore[attr-defined]
         cursor.execute("INSERT INTO audit_maintenance_permit (reason) VALUES ('pytest: flush between tests')")
+
+
+@pytest.fixture(autouse=True)
+def _platform_language() -> None:
+    """Each test starts in Chinese: a request in English must not leak into the next test's thread."""
+    translation.activate(settings.LANGUAGE_CODE)
 
 
 @pytest.fixture

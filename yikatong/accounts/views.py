@@ -10,6 +10,7 @@ from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
 from yikatong.accounts.models import ApiToken, User
@@ -50,7 +51,7 @@ def staff_list(request: HttpRequest) -> HttpResponse:
 
 
 class TokenForm(forms.Form):
-    name = forms.CharField(label="用途", max_length=64, help_text="例如：民政局低保系统数据对接")
+    name = forms.CharField(label=_("用途"), max_length=64, help_text=_("例如：民政局低保系统数据对接"))
 
 
 @login_required
@@ -61,7 +62,7 @@ def token_list(request: HttpRequest) -> HttpResponse:
     form = TokenForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         _, new_key = api_token_create(user=user, name=form.cleaned_data["name"], actor=user)
-        messages.success(request, "令牌已签发，请立即复制保存，离开本页后将无法再次查看。")
+        messages.success(request, _("令牌已签发，请立即复制保存，离开本页后将无法再次查看。"))
         form = TokenForm()
     tokens = ApiToken.objects.filter(user=user).order_by("-created_at")
     return render(request, "accounts/token_list.html", {"tokens": tokens, "form": form, "new_key": new_key})
@@ -73,5 +74,5 @@ def token_revoke(request: HttpRequest, pk: int) -> HttpResponseRedirect:
     """Revoke one of one's own tokens."""
     token = get_object_or_404(ApiToken, pk=pk, user=request.user)
     api_token_revoke(token=token, actor=request.user)  # type: ignore[arg-type]
-    messages.success(request, "令牌已吊销")
+    messages.success(request, _("令牌已吊销"))
     return redirect("accounts:tokens")

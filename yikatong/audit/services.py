@@ -5,7 +5,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from django.conf import settings
 from django.db import models, transaction
+from django.utils import translation
 from django.utils import timezone
 
 from yikatong.audit.domain.chain import GENESIS, event_digest
@@ -52,7 +54,9 @@ def audit_record(
     if obj is not None:
         object_type = object_type or obj._meta.label_lower
         object_id = object_id or str(obj.pk)
-        object_repr = object_repr or str(obj)[:200]
+        # The log is written in the platform's language, not in the language of whoever caused the event.
+        with translation.override(settings.LANGUAGE_CODE):
+            object_repr = object_repr or str(obj)[:200]
     if not region_code and actor is not None and getattr(actor, "region_id", None):
         region_code = str(actor.region_id)
     with transaction.atomic():

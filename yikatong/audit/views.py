@@ -7,6 +7,7 @@ from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from yikatong.accounts.roles import Role
@@ -19,7 +20,7 @@ AUDIT_READERS = frozenset({Role.AUDITOR, Role.ADMIN})
 
 def _require_reader(request: HttpRequest) -> None:
     if getattr(request.user, "role", None) not in AUDIT_READERS:
-        raise PermissionDenied("只有审计人员和系统管理员可以查看审计日志")
+        raise PermissionDenied(_("只有审计人员和系统管理员可以查看审计日志"))
 
 
 @login_required
