@@ -118,3 +118,19 @@ def test_tampered_ciphertext_is_refused() -> None:
 def test_bad_key_specs_refuse_to_start(spec: str) -> None:
     with pytest.raises(ImproperlyConfigured):
         parse_key_ring(spec)
+
+
+def test_elders_of_tahe_hold_valid_numbers_with_the_county_code_created_after_their_birth() -> None:
+    first17 = "23272219500101001"
+    number = first17 + check_digit(first17)
+    assert validate_id_number(number) == number
+
+
+@pytest.mark.parametrize(
+    ("first17", "reason"),
+    [("99999919800101001", "地区码"), ("23272230000101001", "出生日期"), ("23272218000101001", "出生日期")],
+)
+def test_unknown_place_and_impossible_birth_years_are_refused(first17: str, reason: str) -> None:
+    with pytest.raises(InvalidIdNumber) as err:
+        validate_id_number(first17 + check_digit(first17))
+    assert reason in str(err.value)
