@@ -105,12 +105,10 @@ def demo(
 
 def _serve(*, host: str, port: int, threads: int) -> None:
     _require_keys()
-    from django.core.management import call_command
     from waitress import serve as waitress_serve
 
     from yikatong.wsgi import application
 
-    call_command("check", deploy=False, verbosity=0)
     waitress_serve(application, host=host, port=port, threads=threads, ident="yikatong")
 
 

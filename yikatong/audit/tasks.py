@@ -21,7 +21,10 @@ def verify_audit_chain(run: TaskRun, progress: Progress) -> dict[str, Any]:
         progress=lambda done, total: progress(done, total, f"已校验 {done}/{total} 条")
     )
     outcome: dict[str, Any] = {"total": total, "ok": broken is None}
-    if broken is not None:
+    if broken is None:
+        outcome["summary"] = f"审计日志完整：共 {total} 条事件，摘要链无断裂"
+    else:
         outcome.update({"broken_seq": broken.seq, "reason": broken.reason})
+        outcome["summary"] = f"审计日志被篡改：{broken.reason}"
     audit_record(action="audit.verify", object_type="audit.chain", after=outcome)
     return outcome

@@ -5,10 +5,13 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import logging
+import math
+import os
 import time
 from collections.abc import Callable
 from typing import Any, ParamSpec, TypeVar
 
+from django.core.exceptions import ImproperlyConfigured
 from django.db import connection, transaction
 from django.utils import timezone
 from django_tasks.base import Task
@@ -22,9 +25,30 @@ logger = logging.getLogger(__name__)
 P = ParamSpec("P")
 R = TypeVar("R")
 
-# A worker that has not beaten its heart for this long is taken for dead.
-HEARTBEAT_SECONDS = 5
-LOST_AFTER = dt.timedelta(seconds=30)
+
+def _seconds_from_env(name: str, default: float) -> float:
+    """A positive number of seconds from the environment, or the default when the variable is unset."""
+    raw = os.environ.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        seconds = float(raw)
+    except ValueError:
+        seconds = math.nan
+    if not (math.isfinite(seconds) and seconds > 0):
+        raise ImproperlyConfigured(f"环境变量 {name} 应为正的秒数，当前为 {raw!r}")
+    return seconds
+
+
+# A worker that has not beaten its heart for this long is taken for dead. Both are seconds and can be
+# shortened through the environment: the worker-process tests do, to notice a killed worker in seconds.
+HEARTBEAT_SECONDS = _seconds_from_env("YIKATONG_WORKER_HEARTBEAT", 5)
+LOST_AFTER = dt.timedelta(seconds=_seconds_from_env("YIKATONG_WORKER_LOST_AFTER", 30))
+if LOST_AFTER.total_seconds() < 3 * HEARTBEAT_SECONDS:
+    # With fewer than three missed beats a worker that is merely slow to write would be taken for dead.
+    raise ImproperlyConfigured(
+        "YIKATONG_WORKER_LOST_AFTER 至少应为心跳间隔 YIKATONG_WORKER_HEARTBEAT 的 3 倍"
+    )
 
 # Set by `yikatong worker` so that a run records which process holds it.
 CURRENT_WORKER_ID = ""
@@ -42,7 +66,9 @@ class Progress:
         self.min_interval = min_interval
         self._last = 0.0
 
-    def __call__(self, done: int, total: int | None = None, message: str | None = None, *, force: bool = False) -> None:
+    def __call__(
+        self, done: int, total: int | None = None, message: str | None = None, *, force: bool = False
+    ) -> None:
         """Record progress; frequent calls are thinned out, and writes inside a transaction are skipped."""
         now = time.monotonic()
         if not force and now - self._last < self.min_interval:
@@ -138,7 +164,19 @@ def worker_heartbeat(worker_id: str, *, hostname: str, pid: int) -> None:
     now = timezone.now()
     updated = WorkerProcess.objects.filter(pk=worker_id).update(last_seen=now)
     if not updated:
-        WorkerProcess.objects.create(worker_id=worker_id, hostname=hostname, pid=pid, started_at=now, last_seen=now)
+        WorkerProcess.objects.create(
+            worker_id=worker_id, hostname=hostname, pid=pid, started_at=now, last_seen=now
+        )
+
+
+def _worker_alive(worker_id: str, *, now: dt.datetime) -> bool:
+    # Asked again under the run's lock: a worker that started after the first look is alive too.
+    return (
+        bool(worker_id)
+        and WorkerProcess.objects.filter(
+            pk=worker_id, last_seen__gte=now - LOST_AFTER, stopped_at__isnull=True
+        ).exists()
+    )
 
 
 def reap_lost_tasks(*, now: dt.datetime | None = None) -> list[TaskRun]:
@@ -155,7 +193,7 @@ def reap_lost_tasks(*, now: dt.datetime | None = None) -> list[TaskRun]:
     for run in TaskRun.objects.filter(status=TaskStatus.RUNNING).exclude(worker_id__in=alive):
         with transaction.atomic():
             run = TaskRun.objects.select_for_update().get(pk=run.pk)
-            if run.status != TaskStatus.RUNNING or run.worker_id in alive:
+            if run.status != TaskStatus.RUNNING or _worker_alive(run.worker_id, now=now):
                 continue
             lost = f"工作进程 {run.worker_id or '（未知）'} 已中断，任务未完成"
             db_result = DBTaskResult.objects.filter(pk=run.result_id).first()
@@ -179,5 +217,3 @@ def reap_lost_tasks(*, now: dt.datetime | None = None) -> list[TaskRun]:
             audit_record(action="task.lost", obj=run, after={"status": run.status, "message": lost})
         reaped.append(run)
     return reaped
-
-

@@ -27,10 +27,10 @@ function followProgress(box) {
     const error = field("error");
     error.textContent = data.error || "";
     error.hidden = !data.error;
-    const result = field("result");
-    if (data.result) {
-      result.textContent = JSON.stringify(data.result, null, 2);
-      result.hidden = false;
+    const summary = field("summary");
+    if (data.result && data.result.summary) {
+      summary.textContent = data.result.summary;
+      summary.hidden = false;
     }
     box.dataset.status = data.status;
     if (!data.finished) window.setTimeout(tick, 1000);
