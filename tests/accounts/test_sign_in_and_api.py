@@ -155,3 +155,16 @@ def test_production_refuses_to_start_without_keys(tmp_path) -> None:
         [sys.executable, "-m", "yikatong.cli", "worker"], env=env, capture_output=True, text=True, timeout=60
     )
     assert no_key.returncode == 2 and "YIKATONG_DATA_KEY" in no_key.stderr
+
+
+def test_token_page_issues_a_token_once_and_revokes_it(world: World) -> None:
+    client = Client()
+    client.force_login(world.user("dept_reviewer"))
+    page = client.post("/accounts/tokens/", {"name": "民政低保系统"}).content.decode()
+    assert "只显示这一次" in page and "令牌已签发" in page
+    token = world.user("dept_reviewer").api_tokens.get()
+    assert token.prefix in page and token.key_hash not in page
+    client.post(f"/accounts/tokens/{token.pk}/revoke/")
+    token.refresh_from_db()
+    assert token.revoked
+    assert AuditEvent.objects.filter(action__in=["api_token.create", "api_token.revoke"]).count() == 2

@@ -61,7 +61,7 @@ def token_list(request: HttpRequest) -> HttpResponse:
     new_key = ""
     form = TokenForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        _, new_key = api_token_create(user=user, name=form.cleaned_data["name"], actor=user)
+        _token, new_key = api_token_create(user=user, name=form.cleaned_data["name"], actor=user)
         messages.success(request, _("令牌已签发，请立即复制保存，离开本页后将无法再次查看。"))
         form = TokenForm()
     tokens = ApiToken.objects.filter(user=user).order_by("-created_at")

@@ -7,8 +7,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import models, transaction
-from django.utils import translation
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from yikatong.audit.domain.chain import GENESIS, event_digest
 from yikatong.audit.models import AuditChainHead, AuditEvent

@@ -4,16 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from django_tasks import task
-
 from yikatong.audit.selectors import audit_chain_verify
 from yikatong.audit.services import audit_record
 from yikatong.tasks.models import TaskRun
-from yikatong.tasks.services import Progress, tracked
+from yikatong.tasks.services import Progress, tracked_task
 
 
-@task()
-@tracked(title="审计日志完整性校验")
+@tracked_task(title="审计日志完整性校验")
 def verify_audit_chain(run: TaskRun, progress: Progress) -> dict[str, Any]:
     """Walk the hash chain and report the first break."""
     progress(0, message="正在逐条校验审计日志摘要链", force=True)

@@ -13,8 +13,11 @@ from typing import Any, ParamSpec, TypeVar
 
 from django.core.exceptions import ImproperlyConfigured
 from django.db import connection, transaction
+from django.db.models import F, Q
 from django.utils import timezone
-from django_tasks.base import Task
+from django.utils.module_loading import import_string
+from django_tasks import task
+from django_tasks.base import Task, TaskContext
 
 from yikatong.audit.services import audit_record
 from yikatong.core.context import acting_as
@@ -61,8 +64,9 @@ class TaskFailure(Exception):
 class Progress:
     """Progress of one run, written in autocommit so a page can follow it while the task works."""
 
-    def __init__(self, run_id: str, *, min_interval: float = 0.5) -> None:
+    def __init__(self, run_id: str, *, worker_id: str = "", min_interval: float = 0.5) -> None:
         self.run_id = run_id
+        self.worker_id = worker_id
         self.min_interval = min_interval
         self._last = 0.0
 
@@ -82,54 +86,72 @@ class Progress:
             fields["total"] = total
         if message is not None:
             fields["message"] = message[:500]
-        TaskRun.objects.filter(pk=self.run_id).update(**fields)
+        TaskRun.objects.filter(pk=self.run_id, status=TaskStatus.RUNNING, worker_id=self.worker_id).update(
+            **fields
+        )
 
 
-def tracked(*, title: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
-    """Wrap a task body: mark its run running, bind the actor, record success or a readable failure.
+def tracked_task(*, title: str) -> Callable[[Callable[..., Any]], Task[Any, Any]]:
+    """Declare a background task whose body is called as ``body(run, progress, **arguments)``.
 
-    The body is called as ``body(run, progress, **arguments)``.
+    The wrapper claims the run for this delivery before the body starts (a stale delivery of a run that was
+    re-queued, or is already held by another worker, does nothing), binds the initiating user for the audit
+    log, and records success or a readable failure, but only while the run is still this worker's: a worker
+    that was wrongly taken for dead cannot overwrite the retry that replaced it.
     """
 
-    def decorator(body: Callable[..., Any]) -> Callable[..., Any]:
+    def decorator(body: Callable[..., Any]) -> Task[Any, Any]:
         @functools.wraps(body)
-        def run_task(run_id: str) -> Any:
-            run = TaskRun.objects.get(pk=run_id)
-            if run.finished:
-                return run.result  # a duplicate delivery of a finished run does nothing
-            TaskRun.objects.filter(pk=run_id).update(
+        def run_task(context: TaskContext, run_id: str) -> Any:
+            delivery = str(context.task_result.id)
+            worker_id = CURRENT_WORKER_ID or (context.task_result.worker_ids or [""])[-1]
+            claimed = TaskRun.objects.filter(pk=run_id, status=TaskStatus.QUEUED, result_id=delivery).update(
                 status=TaskStatus.RUNNING,
                 started_at=timezone.now(),
-                attempts=run.attempts + 1,
-                worker_id=CURRENT_WORKER_ID,
+                attempts=F("attempts") + 1,
+                worker_id=worker_id,
+                done=0,
+                total=0,
                 error="",
             )
-            progress = Progress(str(run.pk))
+            if not claimed:
+                logger.warning("task run %s is not waiting for delivery %s; skipped", run_id, delivery)
+                return None
+            run = TaskRun.objects.get(pk=run_id)
+            progress = Progress(run_id, worker_id=worker_id)
             try:
-                with acting_as(user_id=run.created_by_id, request_id=str(run.pk), channel="task"):
+                with acting_as(user_id=run.created_by_id, request_id=run_id, channel="task"):
                     result = body(run, progress, **run.arguments)
             except TaskFailure as exc:
-                _finish(run_id, TaskStatus.FAILED, error=str(exc))
+                _finish(run_id, worker_id, TaskStatus.FAILED, error=str(exc))
                 raise
             except Exception as exc:
                 logger.exception("task %s (%s) failed", run.title, run_id)
-                _finish(run_id, TaskStatus.FAILED, error=f"任务执行出错：{type(exc).__name__}：{exc}"[:2000])
+                _finish(
+                    run_id,
+                    worker_id,
+                    TaskStatus.FAILED,
+                    error=f"任务执行出错：{type(exc).__name__}：{exc}"[:2000],
+                )
                 raise
-            _finish(run_id, TaskStatus.SUCCEEDED, result=result)
+            _finish(run_id, worker_id, TaskStatus.SUCCEEDED, result=result)
             return result
 
+        del run_task.__wrapped__  # django-tasks must see the (context, run_id) signature, not the body's
         run_task.title = title  # type: ignore[attr-defined]
-        return run_task
+        return task(takes_context=True)(run_task)
 
     return decorator
 
 
-def _finish(run_id: str, status: str, *, error: str = "", result: Any = None) -> None:
+def _finish(run_id: str, worker_id: str, status: str, *, error: str = "", result: Any = None) -> None:
     fields: dict[str, Any] = {"status": status, "finished_at": timezone.now(), "error": error}
     if status == TaskStatus.SUCCEEDED:
         fields["result"] = result
         fields["message"] = "已完成"
-    TaskRun.objects.filter(pk=run_id).update(**fields)
+    mine = TaskRun.objects.filter(pk=run_id, status=TaskStatus.RUNNING, worker_id=worker_id)
+    if not mine.update(**fields):
+        logger.warning("task run %s was taken over while running; its outcome here is discarded", run_id)
 
 
 def task_start(
@@ -169,51 +191,88 @@ def worker_heartbeat(worker_id: str, *, hostname: str, pid: int) -> None:
         )
 
 
-def _worker_alive(worker_id: str, *, now: dt.datetime) -> bool:
-    # Asked again under the run's lock: a worker that started after the first look is alive too.
-    return (
-        bool(worker_id)
-        and WorkerProcess.objects.filter(
-            pk=worker_id, last_seen__gte=now - LOST_AFTER, stopped_at__isnull=True
-        ).exists()
-    )
-
-
-def reap_lost_tasks(*, now: dt.datetime | None = None) -> list[TaskRun]:
-    """Fail (and, where attempts remain, re-queue) runs whose worker stopped beating; return them."""
-    from django_tasks_db.models import DBTaskResult
-
-    now = now or timezone.now()
-    alive = set(
+def _live_workers(now: dt.datetime) -> set[str]:
+    return set(
         WorkerProcess.objects.filter(last_seen__gte=now - LOST_AFTER, stopped_at__isnull=True).values_list(
             "worker_id", flat=True
         )
     )
-    reaped: list[TaskRun] = []
-    for run in TaskRun.objects.filter(status=TaskStatus.RUNNING).exclude(worker_id__in=alive):
-        with transaction.atomic():
-            run = TaskRun.objects.select_for_update().get(pk=run.pk)
-            if run.status != TaskStatus.RUNNING or _worker_alive(run.worker_id, now=now):
-                continue
-            lost = f"工作进程 {run.worker_id or '（未知）'} 已中断，任务未完成"
-            db_result = DBTaskResult.objects.filter(pk=run.result_id).first()
-            if db_result is not None and db_result.status == "RUNNING":
-                db_result.set_failed(RuntimeError(lost))
-            if run.attempts < run.max_attempts:
-                from django.utils.module_loading import import_string
 
-                task = import_string(run.task_path)
-                result = task.enqueue(str(run.pk))
-                run.status = TaskStatus.QUEUED
-                run.result_id = str(result.id)
-                run.message = f"{lost}，已重新排队（第 {run.attempts + 1} 次执行）"
-            else:
-                run.status = TaskStatus.FAILED
-                run.finished_at = now
-                run.error = f"{lost}，已达最多执行次数，请重新发起"
-                run.message = "失败"
-            run.worker_id = ""
-            run.save()
-            audit_record(action="task.lost", obj=run, after={"status": run.status, "message": lost})
-        reaped.append(run)
+
+def _lost_reason(run: TaskRun, db_result: Any, *, now: dt.datetime) -> str:
+    """Why a run is lost, or "" when it is not (asked under the run's lock, with fresh worker data)."""
+    known = WorkerProcess.objects.filter(pk=run.worker_id).first() if run.worker_id else None
+    if run.status == TaskStatus.RUNNING:
+        # Only workers that register heartbeats (`yikatong worker`) can be judged; others are left alone.
+        if known is not None and (known.stopped_at is not None or known.last_seen < now - LOST_AFTER):
+            return f"工作进程 {run.worker_id} 已中断，任务未完成"
+        return ""
+    # A queued run whose delivery died before the run was claimed (import error, a kill in that instant).
+    if db_result is None:
+        return "队列中的任务记录丢失"
+    if db_result.status in {"FAILED", "SUCCESSFUL"}:
+        return f"工作进程未能启动任务（{db_result.exception_class_path or '未知原因'}）"
+    if db_result.status == "RUNNING":
+        holder = (db_result.worker_ids or [""])[-1]
+        worker = WorkerProcess.objects.filter(pk=holder).first()
+        if worker is not None and (worker.stopped_at is not None or worker.last_seen < now - LOST_AFTER):
+            return f"工作进程 {holder} 领取任务后中断"
+    return ""
+
+
+def _reap_one(run_id: Any, *, now: dt.datetime) -> TaskRun | None:
+    from django_tasks_db.models import DBTaskResult
+
+    with transaction.atomic():
+        run = TaskRun.objects.select_for_update().get(pk=run_id)
+        if run.finished:
+            return None
+        db_result = DBTaskResult.objects.filter(pk=run.result_id).first() if run.result_id else None
+        lost = _lost_reason(run, db_result, now=now)
+        if not lost:
+            return None
+        if db_result is not None and db_result.status == "RUNNING":
+            db_result.set_failed(RuntimeError(lost))
+        task_obj = None
+        if run.attempts < run.max_attempts:
+            try:
+                task_obj = import_string(run.task_path)
+            except ImportError:
+                lost = f"{lost}；任务代码 {run.task_path} 无法载入"
+        if task_obj is not None:
+            run.result_id = str(task_obj.enqueue(str(run.pk)).id)
+            run.status = TaskStatus.QUEUED
+            run.message = f"{lost}，已重新排队（第 {run.attempts + 1} 次执行）"
+        else:
+            run.status = TaskStatus.FAILED
+            run.finished_at = now
+            run.error = f"{lost}，已达最多执行次数，请重新发起" if run.attempts >= run.max_attempts else lost
+            run.message = "失败"
+        run.worker_id = ""
+        run.save()
+        audit_record(action="task.lost", obj=run, after={"status": run.status, "message": lost})
+        return run
+
+
+def reap_lost_tasks(*, now: dt.datetime | None = None) -> list[TaskRun]:
+    """Fail (and, where attempts remain, re-queue) runs whose worker died; return them.
+
+    Covers runs that were running on a worker that stopped beating, and queued runs whose delivery was
+    claimed by a worker that died, or failed, before the run itself started.
+    """
+    now = now or timezone.now()
+    alive = _live_workers(now)
+    suspects = TaskRun.objects.filter(
+        Q(status=TaskStatus.RUNNING) & ~Q(worker_id__in=alive)
+        | Q(status=TaskStatus.QUEUED)
+    ).values_list("pk", flat=True)
+    reaped: list[TaskRun] = []
+    for run_id in list(suspects):
+        try:
+            run = _reap_one(run_id, now=now)
+        except Exception:  # one broken run must not stop the others from being recovered
+            logger.exception("could not recover task run %s", run_id)
+            continue
+        if run is not None:
+            reaped.append(run)
     return reaped
