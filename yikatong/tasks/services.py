@@ -263,8 +263,7 @@ def reap_lost_tasks(*, now: dt.datetime | None = None) -> list[TaskRun]:
     now = now or timezone.now()
     alive = _live_workers(now)
     suspects = TaskRun.objects.filter(
-        Q(status=TaskStatus.RUNNING) & ~Q(worker_id__in=alive)
-        | Q(status=TaskStatus.QUEUED)
+        Q(status=TaskStatus.RUNNING) & ~Q(worker_id__in=alive) | Q(status=TaskStatus.QUEUED)
     ).values_list("pk", flat=True)
     reaped: list[TaskRun] = []
     for run_id in list(suspects):
