@@ -7,10 +7,12 @@ from typing import Any
 import pytest
 
 from tests.support.isolation import Case, Target, all_route_names, assert_isolated, url
+from tests.support.registry import make_card, make_person
 from tests.support.world import VILLAGE_A, World, make_user
 from yikatong.accounts.models import ApiToken
 from yikatong.accounts.services import api_token_create
 from yikatong.audit.services import audit_record
+from yikatong.registry.models import ImportBatch, Person, SocialSecurityCard
 from yikatong.tasks.models import TaskRun
 
 pytestmark = pytest.mark.django_db
@@ -18,7 +20,7 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def rows(world: World) -> dict[str, Any]:
-    """Rows that belong to township A: a task run, an audit event, a staff user and an API token."""
+    """Rows of township A: task run, audit event, staff user, API token, person, card, import batch."""
     clerk = world.user("village_clerk", "village_a")
     run = TaskRun.objects.create(
         task_path="x", title="甲镇的任务-7731", created_by=clerk, region_code=VILLAGE_A
@@ -28,7 +30,33 @@ def rows(world: World) -> dict[str, Any]:
     token, _ = api_token_create(
         user=world.user("auditor", "a"), name="甲镇接口", actor=world.user("auditor", "a")
     )
-    return {"run": run, "staff": staff, "token": token, "village": VILLAGE_A}
+    person = make_person(VILLAGE_A, "甲村人")
+    card = make_card(person, account="6228480000000007731")
+    batch = ImportBatch.objects.create(
+        kind="persons",
+        file_name="甲村名单-6620.csv",
+        status="loaded",
+        region_code=VILLAGE_A,
+        report_csv=__file__,
+    )
+    return {
+        "run": run,
+        "staff": staff,
+        "token": token,
+        "village": VILLAGE_A,
+        "person": person,
+        "card": card,
+        "batch": batch,
+    }
+
+
+def _card_count(person: Person) -> int:
+    return person.cards.count()
+
+
+def _card_status(card: SocialSecurityCard) -> str:
+    card.refresh_from_db()
+    return card.status
 
 
 def _token_revoked(token: ApiToken) -> bool:
@@ -85,6 +113,74 @@ CASES = [
         ),
     ),
     Case(
+        "registry:person_search",
+        "GET",
+        "township_reviewer",
+        lambda w, r: Target(
+            url("registry:person_search") + "?q=甲村人", marker=f"/registry/persons/{r['person'].pk}/"
+        ),
+    ),
+    Case(
+        "registry:person_detail",
+        "GET",
+        "township_reviewer",
+        lambda w, r: Target(url("registry:person_detail", pk=r["person"].pk), marker="甲村人"),
+    ),
+    Case(
+        "registry:card_register",
+        "POST",
+        "hrss",
+        lambda w, r: Target(
+            url("registry:card_register", pk=r["person"].pk),
+            data={"bank": r["card"].bank_id, "account_no": "6221880000000005511", "holder_name": "甲村人"},
+            changed=lambda: _card_count(r["person"]) > 1,
+        ),
+    ),
+    Case(
+        "registry:card_status",
+        "POST",
+        "hrss",
+        lambda w, r: Target(
+            url("registry:card_status", pk=r["card"].pk),
+            data={"status": "frozen", "reason": "测试"},
+            changed=lambda: _card_status(r["card"]) == "frozen",
+        ),
+    ),
+    Case(
+        "registry:import_list",
+        "GET",
+        "hrss",
+        lambda w, r: Target(url("registry:import_list"), marker="甲村名单-6620"),
+    ),
+    Case(
+        "registry:import_detail",
+        "GET",
+        "hrss",
+        lambda w, r: Target(url("registry:import_detail", pk=r["batch"].pk), marker="甲村名单-6620"),
+    ),
+    Case(
+        "registry:import_report",
+        "GET",
+        "hrss",
+        lambda w, r: Target(
+            url("registry:import_report", pk=r["batch"].pk, fmt="csv"), marker="region-isolation"
+        ),
+    ),
+    Case(
+        "api:import_result",
+        "GET",
+        "hrss",
+        lambda w, r: Target(f"/api/registry/imports/{r['batch'].pk}", marker='"batch_id"'),
+        api=True,
+    ),
+    Case(
+        "api:person_lookup",
+        "GET",
+        "township_reviewer",
+        lambda w, r: Target("/api/registry/persons?q=甲村人", marker=f'"id": {r["person"].pk}'),
+        api=True,
+    ),
+    Case(
         "api:region_list",
         "GET",
         "township_reviewer",
@@ -132,6 +228,11 @@ EXEMPT = {
     "audit:verify": "starts a whole-chain verification; the result is the user's own task",
     "public:portal": "public page, no personal data",
     "api:me": "the caller's own profile",
+    "registry:bank_list": "agent banks are county reference data, the same for everyone",
+    "registry:bank_new": "agent banks are county reference data (hrss/admin only; tested in tests/registry)",
+    "registry:bank_edit": "agent banks are county reference data (hrss/admin only; tested in tests/registry)",
+    "registry:snapshot_list": "outside registries' snapshot list holds no personal data",
+    "api:registry_upload": "writes only rows inside the caller's region, rejects the rest (tests/registry)",
     "api:verify": "starts a whole-chain verification",
     "api:openapi-json": "API schema",
     "api:openapi-view": "API docs page",

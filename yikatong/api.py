@@ -71,12 +71,14 @@ def _register_routers() -> None:
     from yikatong.accounts.api import router as accounts_router
     from yikatong.audit.api import router as audit_router
     from yikatong.core.api import router as core_router
+    from yikatong.registry.api import router as registry_router
     from yikatong.tasks.api import router as tasks_router
 
     api.add_router("/", accounts_router)
     api.add_router("/regions", core_router)
     api.add_router("/audit", audit_router)
     api.add_router("/tasks", tasks_router)
+    api.add_router("/registry", registry_router)
 
 
 _register_routers()

@@ -6,6 +6,7 @@ import os
 import signal
 import subprocess
 import sys
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
@@ -195,6 +196,78 @@ def auditlog_verify() -> None:
     typer.secho(
         f"审计日志完整：共 {total} 条，摘要链无断裂 / chain intact ({total} events)", fg=typer.colors.GREEN
     )
+
+
+class ImportKind(StrEnum):
+    persons = "persons"
+    cards = "cards"
+    deaths = "deaths"
+    cadres = "cadres"
+    land = "land"
+
+
+@app.command("import")
+def import_file(
+    kind: Annotated[ImportKind, typer.Argument(help="数据类别 / registry: persons cards deaths cadres land")],
+    file: Annotated[
+        Path, typer.Argument(help="CSV 或 Excel 文件 / CSV or .xlsx file", exists=True, dir_okay=False)
+    ],
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="只校验不写入 / validate only")] = False,
+    accept_partial: Annotated[
+        bool, typer.Option("--accept-partial", help="错误行不导入，其余导入 / load the good rows")
+    ] = False,
+    as_of: Annotated[str, typer.Option(help="比对数据截止日期 YYYY-MM-DD / snapshot date")] = "",
+    source: Annotated[str, typer.Option(help="比对数据来源 / snapshot source")] = "",
+    user: Annotated[str, typer.Option(help="以该用户身份导入 / act as this user")] = "",
+) -> None:
+    """导入登记数据文件（人员、社保卡、死亡、村干部、土地）/ Import a registry file."""
+    import datetime as dt
+
+    _setup_django()
+    _require_keys()
+    from rich.progress import BarColumn, Progress, TextColumn
+
+    from yikatong.accounts.models import User
+    from yikatong.core.context import acting_as
+    from yikatong.registry.imports import registry_import
+    from yikatong.registry.models import ImportStatus
+
+    actor = None
+    if user:
+        actor = User.objects.filter(username=user, is_active=True).select_related("region").first()
+        if actor is None:
+            typer.secho(f"用户 {user} 不存在或已停用", fg=typer.colors.RED, err=True)
+            raise typer.Exit(2)
+    with Progress(TextColumn("{task.description}"), BarColumn(), transient=True) as bar:
+        job = bar.add_task("读取文件 / reading", total=3)
+
+        def progress(done: int, total: int | None = None, message: str | None = None, **_: object) -> None:
+            bar.update(job, completed=done, total=total or 3, description=message or "")
+
+        with acting_as(user_id=actor.pk if actor else None, channel="cli"):
+            batch = registry_import(
+                kind=kind.value,
+                path=file,
+                user=actor,
+                dry_run=dry_run,
+                accept_partial=accept_partial,
+                as_of=dt.date.fromisoformat(as_of) if as_of else None,
+                source=source,
+                progress=progress,
+            )
+    colour = {ImportStatus.UNREADABLE: typer.colors.RED, ImportStatus.REFUSED: typer.colors.RED}.get(
+        ImportStatus(batch.status), typer.colors.GREEN
+    )
+    typer.secho(batch.message, fg=colour)
+    if batch.unknown_columns:
+        typer.echo(f"未识别的列（已忽略）/ ignored columns: {'、'.join(batch.unknown_columns)}")
+    if batch.report_csv:
+        typer.echo(f"错误报告 / error report: {batch.report_csv}")
+        typer.echo(f"                         {batch.report_xlsx}")
+    if batch.status == ImportStatus.UNREADABLE:
+        raise typer.Exit(2)
+    if batch.status == ImportStatus.REFUSED:
+        raise typer.Exit(1)
 
 
 @app.command(context_settings={"allow_extra_args": True, "ignore_unknown_options": True})

@@ -61,6 +61,7 @@ INSTALLED_APPS = [
     "yikatong.accounts",
     "yikatong.audit",
     "yikatong.tasks",
+    "yikatong.registry",
 ]
 
 MIDDLEWARE = [

@@ -17,6 +17,7 @@ urlpatterns = [
     path("accounts/", include("yikatong.accounts.urls")),
     path("audit/", include("yikatong.audit.urls")),
     path("tasks/", include("yikatong.tasks.urls")),
+    path("registry/", include("yikatong.registry.urls")),
     path("public/", include("yikatong.core.public_urls")),
     path("api/", api.urls),
     path("i18n/setlang/", set_language, name="set_language"),

@@ -4,12 +4,7 @@ and the language selector."""
 from __future__ import annotations
 
 import re
-import signal
-import subprocess
-import sys
 import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -18,6 +13,7 @@ from playwright.sync_api import Page, expect
 from pytest_django.live_server_helper import LiveServer
 
 from tests.e2e.conftest import login
+from tests.support.processes import worker_process
 from tests.support.world import World
 from yikatong.accounts.roles import Role
 from yikatong.audit.models import AuditEvent
@@ -25,28 +21,6 @@ from yikatong.tasks.models import TaskRun, TaskStatus
 
 REPO = Path(__file__).resolve().parents[2]
 ARTIFACTS = REPO / "test-artifacts"
-
-
-@contextmanager
-def worker_process(env: dict[str, str], log_path: Path) -> Iterator[subprocess.Popen[bytes]]:
-    """A `yikatong worker` on the test database, stopped with SIGTERM (killed if it lingers) at the end."""
-    with log_path.open("wb") as log:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "yikatong.cli", "worker"],
-            cwd=REPO,
-            env=env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
-    try:
-        yield process
-    finally:
-        process.send_signal(signal.SIGTERM)
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=10)
 
 
 @pytest.mark.browser

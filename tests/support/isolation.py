@@ -67,7 +67,7 @@ def assert_isolated(world: World, rows: dict[str, Any], case: Case) -> None:
     target = case.aim(world, rows)
     outsider = client_for(world, case.role, case.outsider_place)
     response = request(outsider, case, target)
-    body = response.content.decode()
+    body = _body(response)
     assert response.status_code in {200, 302, 403, 404}, f"{case.id}: unexpected {response.status_code}"
     if target.marker:
         assert target.marker not in body, f"{case.id}: outsider saw {target.marker!r}"
@@ -83,9 +83,15 @@ def assert_isolated(world: World, rows: dict[str, Any], case: Case) -> None:
     response = request(insider, case, target)
     assert response.status_code in {200, 302}, f"{case.id}: insider got {response.status_code}"
     if target.marker:
-        assert target.marker in response.content.decode(), f"{case.id}: insider did not see {target.marker!r}"
+        assert target.marker in _body(response), f"{case.id}: insider did not see {target.marker!r}"
     if case.method == "POST":
         assert target.changed is not None and target.changed(), f"{case.id}: insider's write changed nothing"
+
+
+def _body(response: Any) -> str:
+    if getattr(response, "streaming", False):
+        return b"".join(response.streaming_content).decode(errors="replace")
+    return str(response.content.decode(errors="replace"))
 
 
 def all_route_names() -> set[str]:

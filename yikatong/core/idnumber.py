@@ -23,8 +23,10 @@ def normalise_id_number(raw: str) -> str:
 
 def _known_place(code: str) -> bool:
     """Whether a 6-digit division code ever existed (stdnum's national table, any period)."""
+    # The table answers per prefix (province, then county): a real province with an unknown county
+    # comes back as two parts, the second without properties.
     results = numdb.get("cn/loc").info(code)
-    return any(props for _, props in results)
+    return len(results) == 2 and all(props for _, props in results)
 
 
 def validate_id_number(raw: str, *, today: dt.date | None = None) -> str:

@@ -108,9 +108,45 @@ def load_demo_if_empty(*, data_dir: Path, persons: int, echo: Callable[[str], ob
     echo("正在载入塔河县区划、部门和演示账号 …")
     load_reference_data()
     load_demo_users()
+    load_agent_banks()
     from yikatong.demo.generator import generate_county
 
     out = data_dir / "demo-registries"
     echo(f"正在生成 {persons} 人的演示登记数据到 {out} …")
-    generate_county(out, persons=persons, seed=2721)
+    county = generate_county(out, persons=persons, seed=2721)
+    load_demo_registries(county.files, echo=echo)
     return True
+
+
+def load_agent_banks() -> None:
+    """The five agent banks finance selected, each tied to its county branch."""
+    from yikatong.registry.models import AgentBank, BankFileFormat
+
+    branches = dict(Department.objects.filter(kind=DepartmentKind.BANK).values_list("code", "pk"))
+    AgentBank.objects.bulk_create(
+        AgentBank(
+            code=code,
+            name=name,
+            branch_id=branches.get(dept),
+            file_format=BankFileFormat.ISO20022 if code == "105" else BankFileFormat.FLAT,
+            agreement_no=f"塔财代发〔2022〕{index}号",
+            service_points=f"{name}塔河县支行营业部；各乡镇助农取款服务点",
+        )
+        for index, (code, name, dept) in enumerate(reference.AGENT_BANKS, start=1)
+    )
+    audit_record(
+        action="demo.agent_banks",
+        object_type="registry.agentbank",
+        after={"banks": len(reference.AGENT_BANKS)},
+    )
+
+
+def load_demo_registries(files: dict[str, Path], *, echo: Callable[[str], object] = print) -> None:
+    """Import the generated registry files through the same import service users have."""
+    from yikatong.registry.imports import registry_import
+
+    for kind in ("persons", "cards", "deaths", "cadres", "land"):
+        batch = registry_import(
+            kind=kind, path=files[kind], user=None, accept_partial=True, source="演示数据"
+        )
+        echo(f"  {batch.get_kind_display()}：{batch.message}")

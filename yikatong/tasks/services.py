@@ -58,27 +58,37 @@ CURRENT_WORKER_ID = ""
 
 
 class TaskFailure(Exception):
-    """An expected failure of a task, whose message (Chinese) is shown to the user as it is."""
+    """An expected failure of a task, whose message (Chinese) is shown to the user as it is.
+
+    ``result`` is kept with the failed run, for what a user needs next (an error report, say).
+    """
+
+    def __init__(self, message: str, *, result: dict[str, Any] | None = None) -> None:
+        super().__init__(message)
+        self.result = result
 
 
 class Progress:
-    """Progress of one run, written in autocommit so a page can follow it while the task works."""
+    """Progress of one run, written outside the task's transaction so a page can follow it.
+
+    Outside a transaction it is an ordinary update. Inside one (an import writes everything in one
+    transaction) the update would stay invisible until the end, so on PostgreSQL it goes through a
+    separate autocommit connection; SQLite allows one writer at a time, so there it waits for the end.
+    """
 
     def __init__(self, run_id: str, *, worker_id: str = "", min_interval: float = 0.5) -> None:
         self.run_id = run_id
         self.worker_id = worker_id
         self.min_interval = min_interval
         self._last = 0.0
+        self._side: Any = None
 
     def __call__(
         self, done: int, total: int | None = None, message: str | None = None, *, force: bool = False
     ) -> None:
-        """Record progress; frequent calls are thinned out, and writes inside a transaction are skipped."""
+        """Record progress; frequent calls are thinned out."""
         now = time.monotonic()
         if not force and now - self._last < self.min_interval:
-            return
-        if connection.in_atomic_block:
-            # Inside the task's own transaction nobody else could see it yet.
             return
         self._last = now
         fields: dict[str, Any] = {"done": done}
@@ -86,9 +96,34 @@ class Progress:
             fields["total"] = total
         if message is not None:
             fields["message"] = message[:500]
-        TaskRun.objects.filter(pk=self.run_id, status=TaskStatus.RUNNING, worker_id=self.worker_id).update(
-            **fields
-        )
+        if not connection.in_atomic_block:
+            mine = TaskRun.objects.filter(pk=self.run_id, status=TaskStatus.RUNNING, worker_id=self.worker_id)
+            mine.update(**fields)
+        elif connection.vendor == "postgresql":
+            self._write_aside(fields)
+
+    def _write_aside(self, fields: dict[str, Any]) -> None:
+        import psycopg
+
+        try:
+            if self._side is None:
+                params = connection.get_connection_params()
+                params.pop("cursor_factory", None)
+                params.pop("context", None)
+                self._side = psycopg.connect(**params, autocommit=True)
+            assignments = ", ".join(f"{name} = %s" for name in fields)
+            self._side.execute(
+                f"UPDATE tasks_taskrun SET {assignments} WHERE id = %s AND status = %s AND worker_id = %s",
+                [*fields.values(), self.run_id, TaskStatus.RUNNING, self.worker_id],
+            )
+        except psycopg.Error:
+            logger.warning("progress of task run %s could not be written", self.run_id, exc_info=True)
+
+    def close(self) -> None:
+        """Close the side connection, if one was opened."""
+        if self._side is not None:
+            self._side.close()
+            self._side = None
 
 
 def tracked_task(*, title: str) -> Callable[[Callable[..., Any]], Task[Any, Any]]:
@@ -122,10 +157,13 @@ def tracked_task(*, title: str) -> Callable[[Callable[..., Any]], Task[Any, Any]
             try:
                 with acting_as(user_id=run.created_by_id, request_id=run_id, channel="task"):
                     result = body(run, progress, **run.arguments)
+                progress.close()
             except TaskFailure as exc:
-                _finish(run_id, worker_id, TaskStatus.FAILED, error=str(exc))
+                progress.close()
+                _finish(run_id, worker_id, TaskStatus.FAILED, error=str(exc), result=exc.result)
                 raise
             except Exception as exc:
+                progress.close()
                 logger.exception("task %s (%s) failed", run.title, run_id)
                 _finish(
                     run_id,
@@ -146,8 +184,9 @@ def tracked_task(*, title: str) -> Callable[[Callable[..., Any]], Task[Any, Any]
 
 def _finish(run_id: str, worker_id: str, status: str, *, error: str = "", result: Any = None) -> None:
     fields: dict[str, Any] = {"status": status, "finished_at": timezone.now(), "error": error}
-    if status == TaskStatus.SUCCEEDED:
+    if result is not None:
         fields["result"] = result
+    if status == TaskStatus.SUCCEEDED:
         fields["message"] = "已完成"
     mine = TaskRun.objects.filter(pk=run_id, status=TaskStatus.RUNNING, worker_id=worker_id)
     if not mine.update(**fields):

@@ -27,6 +27,14 @@ function followProgress(box) {
     const error = field("error");
     error.textContent = data.error || "";
     error.hidden = !data.error;
+    const link = field("link");
+    if (data.result && data.result.link) {
+      const anchor = document.createElement("a");
+      anchor.href = data.result.link.url;
+      anchor.textContent = data.result.link.label;
+      link.replaceChildren(anchor);
+      link.hidden = false;
+    }
     const summary = field("summary");
     if (data.result && data.result.summary) {
       summary.textContent = data.result.summary;

@@ -1,0 +1,201 @@
+"""Uploaded registries, policies and rosters turned into clean frames plus the rows that were refused.
+
+``read_table`` reads a CSV (UTF-8 with or without BOM, GBK/GB18030) or .xlsx file, maps its headers to the
+schema, normalises and checks every cell with whole-column Polars expressions, and splits the rows into
+``rows`` (valid, canonical) and ``rejected`` (the original cells and every reason). No row is dropped
+silently: ``rows.height + rejected.height == total_rows``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import polars as pl
+
+from yikatong.bulk.errors import UnreadableFile
+from yikatong.bulk.headers import HeaderMatch, blank_header_label, find_header, header_score, match_headers
+from yikatong.bulk.kinds import NEEDS_NFKC, Context, apply, check, clean
+from yikatong.bulk.loading import HEADER_SEARCH_ROWS, RawTable, load
+from yikatong.bulk.report import REASON, write_error_report
+from yikatong.bulk.rules import REASONS, add_reason, derive_and_compare, repeated_keys
+from yikatong.bulk.schemas import KEYS, SCHEMAS, Column
+
+__all__ = ["ParsedTable", "UnreadableFile", "read_table", "write_error_report"]
+
+ROW_NO = "row_no"
+NON_BLANK = r"\S"
+ERROR = "__error"
+SPARE_CELLS = "该行的单元格比表头多（可能某个单元格里有没加引号的逗号）"
+
+
+@dataclass
+class ParsedTable:
+    """An uploaded table after reading: its valid rows in canonical form and its refused rows with reasons."""
+
+    kind: str
+    source_name: str
+    encoding: str
+    rows: pl.DataFrame
+    rejected: pl.DataFrame
+    unknown_columns: list[str]
+    total_rows: int
+
+
+def read_table(
+    path: Path,
+    kind: str,
+    *,
+    source_name: str | None = None,
+    known_villages: Collection[str] | None = None,
+    known_banks: Collection[str] | None = None,
+    sheet: str | int | None = None,
+    today: dt.date | None = None,
+) -> ParsedTable:
+    """Read one uploaded file of the given kind into valid rows and rejected rows, or raise UnreadableFile."""
+    if kind not in SCHEMAS:
+        raise ValueError(f"unknown table kind {kind!r}; expected one of {', '.join(SCHEMAS)}")
+    schema = SCHEMAS[kind]
+    name = source_name or path.name
+    raw = load(path, name, sheet=sheet, header_score=lambda cells: header_score(cells, schema))
+    encoding, excel = raw.encoding, raw.excel
+    data, headers, spare = _data_rows(raw, name, schema)
+    # Only the data rows are kept: the frame as read would otherwise stay alive next to them.
+    del raw
+    filled = _filled(data, len(headers))
+    match = match_headers(headers, filled, schema, name)
+    context = Context(
+        today=today or dt.date.today(),
+        known_villages=None if known_villages is None else pl.Series(list(known_villages), dtype=pl.String),
+        known_banks=None if known_banks is None else pl.Series(list(known_banks), dtype=pl.String),
+        excel=excel,
+    )
+    checked = _check(data, schema, match, context, spare)
+    checked = derive_and_compare(kind, checked)
+    if kind in KEYS:
+        by_name = {column.name: column for column in schema}
+        checked = repeated_keys(checked, [by_name[key] for key in KEYS[kind]])
+    refused = checked.get_column(REASONS).is_not_null()
+    names = [ROW_NO, *(column.name for column in schema)]
+    if refused.any():
+        rows = checked.filter(~refused).select(names)
+        rejected = data.filter(refused).select(
+            ROW_NO,
+            *_original_cells(headers, filled, spare, data),
+            checked.get_column(REASONS).filter(refused).alias(REASON),
+        )
+    else:
+        # The usual case needs no copy of the million valid rows.
+        rows = checked.select(names)
+        rejected = data.clear().select(
+            ROW_NO, *_original_cells(headers, filled, spare, data), pl.lit(None, pl.String).alias(REASON)
+        )
+    return ParsedTable(
+        kind=kind,
+        source_name=name,
+        encoding=encoding,
+        rows=rows,
+        rejected=rejected,
+        unknown_columns=match.unknown,
+        total_rows=data.height,
+    )
+
+
+def _data_rows(
+    raw: RawTable, source_name: str, schema: tuple[Column, ...]
+) -> tuple[pl.DataFrame, list[str | None], list[str]]:
+    """The non-blank rows after the header, numbered as in the file; the header cells; the spare columns.
+
+    The header is the row among the first few non-blank ones that best names the schema's columns: a
+    title or a note above it is not data.
+    """
+    frame = raw.frame
+    spare = frame.columns[raw.spare_from :] if raw.spare_from is not None else []
+    non_blank = frame.select(
+        pl.any_horizontal([pl.col(name).str.contains(NON_BLANK).fill_null(False) for name in frame.columns])
+    ).to_series()
+    numbered = frame.with_row_index(ROW_NO, offset=1).with_columns(pl.col(ROW_NO).cast(pl.Int64))
+    # Filtering copies every column; a file without blank lines is used as read.
+    kept = numbered if non_blank.all() else numbered.filter(non_blank)
+    if kept.height == 0:
+        raise UnreadableFile(source_name, "文件是空的")
+    width = raw.spare_from if raw.spare_from is not None else frame.width
+    top = [list(row[1 : width + 1]) for row in kept.head(HEADER_SEARCH_ROWS).iter_rows()]
+    at = find_header(top, schema)
+    headers: list[str | None] = top[at]
+    data = kept.slice(at + 1)
+    if data.height == 0:
+        raise UnreadableFile(source_name, "只有表头，没有数据行")
+    return data, headers, spare
+
+
+def _filled(data: pl.DataFrame, width: int) -> list[bool]:
+    """Whether each header column holds any non-blank cell."""
+    names = [f"c{position}" for position in range(width)]
+    found = data.select(pl.col(name).str.contains(NON_BLANK).any().fill_null(False) for name in names)
+    return [bool(value) for value in found.row(0)]
+
+
+def _check(
+    data: pl.DataFrame, schema: tuple[Column, ...], match: HeaderMatch, context: Context, spare: Sequence[str]
+) -> pl.DataFrame:
+    """Every schema column normalised (null unless given and valid) and each row's reasons (null if none)."""
+    sources = {
+        column.name: f"c{match.positions[column.name]}" for column in schema if column.name in match.positions
+    }
+    # Decided per column, not per row: the NFKC pass is the costliest step and most columns never need it.
+    flags = data.select(
+        pl.col(source).str.contains(NEEDS_NFKC).any().fill_null(False) for source in sources.values()
+    )
+    needs_nfkc = dict(zip(sources.values(), (bool(value) for value in flags.row(0)), strict=True))
+    overflow = pl.lit(None, pl.String)
+    if spare:
+        cells = pl.any_horizontal([pl.col(name).str.contains(NON_BLANK).fill_null(False) for name in spare])
+        overflow = pl.when(cells).then(pl.lit(SPARE_CELLS))
+    checked = data.select(ROW_NO, overflow.alias(REASONS))
+    # One column at a time: its helper columns are dropped before the next column's are made, which keeps
+    # the peak memory of a million-row file near the size of the file itself.
+    for column in schema:
+        source = sources.get(column.name)
+        if source is None:
+            checked = checked.with_columns(pl.lit(None, pl.String).alias(column.name))
+            continue
+        part = _check_column(data, source, column, context, needs_nfkc=needs_nfkc[source])
+        checked = checked.with_columns(part.get_column(column.name), part.get_column(ERROR))
+        checked = add_reason(checked, pl.col(ERROR)).drop(ERROR)
+    return checked
+
+
+def _check_column(
+    data: pl.DataFrame, source: str, column: Column, context: Context, *, needs_nfkc: bool
+) -> pl.DataFrame:
+    """One column's canonical values (null unless valid) and its messages naming the column (null if fine)."""
+    cell = f"__cell_{column.name}"
+    result = check(cell, column, context)
+    work = apply(data.select(clean(source, needs_nfkc=needs_nfkc).alias(cell)), [result])
+    work = work.with_columns(pl.concat_str(pl.lit(f"{column.chinese}："), result.error).alias(ERROR))
+    return work.select(pl.when(pl.col(ERROR).is_null()).then(result.value).alias(column.name), ERROR)
+
+
+def _original_cells(
+    headers: Sequence[str | None], filled: Sequence[bool], spare: Sequence[str], data: pl.DataFrame
+) -> list[pl.Expr]:
+    """The cells of the file as read, under the file's own headers, for the error report."""
+    cells: list[pl.Expr] = []
+    taken = {ROW_NO, REASON}
+    for position, header in enumerate(headers):
+        label = header.strip() if header and header.strip() else None
+        if label is None:
+            if not filled[position]:
+                continue
+            label = blank_header_label(position)
+        while label in taken:
+            label += "（原表）"
+        taken.add(label)
+        cells.append(pl.col(f"c{position}").alias(label))
+    for name in spare:
+        if data.select(pl.col(name).str.contains(NON_BLANK).any()).item():
+            cells.append(pl.col(name).alias(blank_header_label(int(name[1:]))))
+    return cells

@@ -1,0 +1,89 @@
+"""Registry imports and person look-up through the API, for departments' systems (数据共享)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.http import HttpRequest
+from django.shortcuts import get_object_or_404
+from ninja import File, Form, Router, Schema
+from ninja.files import UploadedFile
+
+from yikatong.accounts.roles import may_see_clear
+from yikatong.core.masking import mask_id_number, mask_name
+from yikatong.registry import selectors
+from yikatong.registry.imports import check_may_import
+from yikatong.registry.models import ImportBatch, RegistryKind
+from yikatong.registry.tasks import batch_summary, import_registry_file
+from yikatong.registry.views import _store_upload
+from yikatong.tasks.services import task_start
+
+router = Router(tags=["登记数据 registry"])
+
+
+class TaskRef(Schema):
+    task_id: str
+    progress_url: str
+
+
+class PersonOut(Schema):
+    id: int
+    name: str
+    id_number: str
+    gender: str
+    birth_date: dt.date
+    village_code: str
+
+
+@router.get("/imports/{batch_id}", summary="一次导入的结果（含错误报告下载地址）")
+def import_result(request: HttpRequest, batch_id: int) -> dict[str, Any]:
+    batch = get_object_or_404(ImportBatch.objects.restrict(request.user, "view"), pk=batch_id)
+    return batch_summary(batch)
+
+
+@router.get("/persons", response=list[PersonOut], summary="按完整身份证号或姓名查询人员（本人区划内）")
+def person_lookup(request: HttpRequest, q: str) -> list[PersonOut]:
+    role = getattr(request.user, "role", "")
+    found = selectors.person_search(user=request.user, query=q)
+    return [
+        PersonOut(
+            id=p.pk,
+            name=p.name if may_see_clear(role, "name") else mask_name(p.name),
+            id_number=p.id_number if may_see_clear(role, "id_number") else mask_id_number(p.id_number),
+            gender=p.gender,
+            birth_date=p.birth_date,
+            village_code=p.village_id,
+        )
+        for p in found.persons
+    ]
+
+
+# Declared last: its path would otherwise catch GET /persons and /imports/… first.
+@router.post("/{kind}", response=TaskRef, summary="上传登记数据文件导入（后台任务）")
+def registry_upload(
+    request: HttpRequest,
+    kind: RegistryKind,
+    file: UploadedFile = File(...),  # noqa: B008 - ninja declares parameters this way
+    dry_run: bool = Form(False),
+    accept_partial: bool = Form(False),
+    as_of: dt.date | None = Form(None),  # noqa: B008
+    source: str = Form(""),
+) -> TaskRef:
+    check_may_import(request.user, kind)
+    path = _store_upload(file)
+    run = task_start(
+        task=import_registry_file,
+        title=f"导入：{file.name}",
+        user=request.user,
+        arguments={
+            "kind": kind,
+            "path": str(path),
+            "file_name": file.name or path.name,
+            "dry_run": dry_run,
+            "accept_partial": accept_partial,
+            "as_of": as_of.isoformat() if as_of else "",
+            "source": source,
+        },
+    )
+    return TaskRef(task_id=str(run.pk), progress_url=f"/api/tasks/{run.pk}")

@@ -1,0 +1,91 @@
+"""Reads of the registry, always restricted to what the user may see."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from django.db.models import QuerySet
+
+from yikatong.core.fields import blind_index
+from yikatong.core.idnumber import InvalidIdNumber, validate_id_number
+from yikatong.registry.models import (
+    CadreRecord,
+    DeathRecord,
+    Person,
+    RegistryKind,
+    RegistrySnapshot,
+    SocialSecurityCard,
+)
+
+ID_INDEX = "person.id_number"
+
+
+@dataclass(frozen=True)
+class PersonSearch:
+    """The outcome of a search: the persons found, or why the query was refused."""
+
+    persons: list[Person]
+    message: str = ""
+
+
+def person_search(*, user: Any, query: str, limit: int = 50) -> PersonSearch:
+    """Find persons by full ID number (blind index) or by name, inside the user's region."""
+    query = query.strip()
+    if not query:
+        return PersonSearch([])
+    persons: QuerySet[Person] = Person.objects.restrict(user, "view").select_related("village", "household")
+    if any(ch.isdigit() for ch in query):
+        try:
+            number = validate_id_number(query)
+        except InvalidIdNumber as exc:
+            return PersonSearch([], f"{exc}；按身份证号查询须输入完整的18位号码")
+        return PersonSearch(list(persons.filter(id_bidx=blind_index(number, context=ID_INDEX))[:limit]))
+    return PersonSearch(list(persons.filter(name=query).order_by("village_id")[:limit]))
+
+
+def person_get(*, user: Any, pk: int) -> Person:
+    """One person the user may see (Person.DoesNotExist otherwise)."""
+    return Person.objects.restrict(user, "view").select_related("village__parent", "household").get(pk=pk)
+
+
+@dataclass(frozen=True)
+class RegistryHit:
+    """A person's entry in an outside registry, and the snapshot it came from."""
+
+    snapshot: RegistrySnapshot
+    detail: str
+
+
+def person_registry_hits(person: Person) -> list[RegistryHit]:
+    """What the latest death and cadre snapshots say about a person."""
+    hits: list[RegistryHit] = []
+    latest_deaths = RegistrySnapshot.objects.filter(kind=RegistryKind.DEATHS).order_by("-uploaded_at").first()
+    if latest_deaths is not None:
+        for death in DeathRecord.objects.filter(snapshot=latest_deaths, id_bidx=person.id_bidx):
+            hits.append(RegistryHit(latest_deaths, f"死亡登记：{death.death_date:%Y-%m-%d}"))
+    latest_cadres = RegistrySnapshot.objects.filter(kind=RegistryKind.CADRES).order_by("-uploaded_at").first()
+    if latest_cadres is not None:
+        for cadre in CadreRecord.objects.filter(snapshot=latest_cadres, id_bidx=person.id_bidx):
+            hits.append(RegistryHit(latest_cadres, f"村干部/财政供养人员：{cadre.position}"))
+    return hits
+
+
+def household_members(person: Person) -> list[Person]:
+    """The members of the person's household (the person included), head first."""
+    if person.household_id is None:
+        return [person]
+    members = Person.objects.filter(household_id=person.household_id).select_related("village")
+    return sorted(members, key=lambda p: (p.relation != "head", p.birth_date))
+
+
+def payout_card(person: Person) -> SocialSecurityCard | None:
+    """The card a subsidy for this person is paid to: the household head's for household subsidies."""
+    return person.cards.exclude(status="closed").select_related("bank").first()
+
+
+def household_head(person: Person) -> Person | None:
+    """The head of the person's household."""
+    if person.household_id is None:
+        return None
+    return Person.objects.filter(household_id=person.household_id, relation="head").first()

@@ -1,0 +1,211 @@
+"""Registry screens: person search and page, cards, agent banks, imports and snapshots."""
+
+from __future__ import annotations
+
+import uuid
+from pathlib import Path
+from typing import Any
+
+from django import forms
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from yikatong.accounts.restrict import AccessDenied
+from yikatong.accounts.roles import Role
+from yikatong.audit.services import audit_record
+from yikatong.registry import selectors, services
+from yikatong.registry.forms import AgentBankForm, CardForm, CardStatusForm, ImportForm
+from yikatong.registry.imports import IMPORT_ROLES, check_may_import
+from yikatong.registry.models import (
+    AgentBank,
+    ImportBatch,
+    Person,
+    RegistryKind,
+    RegistrySnapshot,
+    SocialSecurityCard,
+)
+from yikatong.registry.tasks import import_registry_file
+from yikatong.tasks.services import task_start
+
+
+def _role(request: HttpRequest) -> str:
+    return str(getattr(request.user, "role", ""))
+
+
+def _forbid_banks(request: HttpRequest) -> None:
+    if getattr(request.user, "role", None) == Role.BANK_OPERATOR:
+        raise PermissionDenied(_("代发银行操作员不能查询人员登记信息"))
+
+
+@login_required
+def person_search(request: HttpRequest) -> HttpResponse:
+    """Search by full ID number or by name, inside the user's region."""
+    _forbid_banks(request)
+    query = request.GET.get("q", "")
+    result = selectors.person_search(user=request.user, query=query)
+    return render(request, "registry/person_search.html", {"query": query, "result": result})
+
+
+@login_required
+def person_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    """Everything the registry knows about one person, masked for the viewer's role."""
+    _forbid_banks(request)
+    try:
+        person = selectors.person_get(user=request.user, pk=pk)
+    except Person.DoesNotExist as exc:
+        raise Http404 from exc
+    cards = person.cards.select_related("bank").prefetch_related("changes__changed_by").order_by("-opened_at")
+    context: dict[str, Any] = {
+        "person": person,
+        "members": selectors.household_members(person),
+        "head": selectors.household_head(person),
+        "cards": cards,
+        "hits": selectors.person_registry_hits(person),
+        "card_form": CardForm(initial={"holder_name": person.name}),
+        "status_form": CardStatusForm(),
+        "may_keep_cards": _role(request) in services.CARD_KEEPERS,
+    }
+    return render(request, "registry/person_detail.html", context)
+
+
+@login_required
+@require_POST
+def card_register(request: HttpRequest, pk: int) -> HttpResponse:
+    """Record a new card account for a person (hrss)."""
+    person = get_object_or_404(Person.objects.restrict(request.user, "change"), pk=pk)
+    form = CardForm(request.POST)
+    if form.is_valid():
+        try:
+            services.card_register(user=request.user, person=person, **form.cleaned_data)
+        except ValidationError as exc:
+            for message in exc.messages:
+                messages.error(request, message)
+        else:
+            messages.success(request, _("社保卡账户已登记"))
+    else:
+        for problems in form.errors.values():
+            for problem in problems:
+                messages.error(request, str(problem))
+    return redirect("registry:person_detail", pk=person.pk)
+
+
+@login_required
+@require_POST
+def card_status(request: HttpRequest, pk: int) -> HttpResponse:
+    """Report lost, freeze, unfreeze or close a card (hrss)."""
+    card = get_object_or_404(SocialSecurityCard.objects.restrict(request.user, "change"), pk=pk)
+    form = CardStatusForm(request.POST)
+    if form.is_valid():
+        try:
+            services.card_change_status(user=request.user, card=card, **form.cleaned_data)
+        except ValidationError as exc:
+            for message in exc.messages:
+                messages.error(request, message)
+        else:
+            messages.success(request, _("卡状态已变更"))
+    else:
+        messages.error(request, _("请选择新状态并填写原因"))
+    return redirect("registry:person_detail", pk=card.person_id)
+
+
+@login_required
+def bank_list(request: HttpRequest) -> HttpResponse:
+    """The agent banks and their agreement terms."""
+    banks = AgentBank.objects.select_related("branch").order_by("code")
+    may_edit = _role(request) in services.CARD_KEEPERS
+    return render(request, "registry/bank_list.html", {"banks": banks, "may_edit": may_edit})
+
+
+@login_required
+def bank_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
+    """Create or change an agent bank (hrss, admin)."""
+    if _role(request) not in services.CARD_KEEPERS:
+        raise PermissionDenied(_("只有人社部门和系统管理员可以维护代发银行"))
+    bank = get_object_or_404(AgentBank, pk=pk) if pk else AgentBank()
+    form = AgentBankForm(request.POST or None, instance=bank)
+    if request.method == "POST" and form.is_valid():
+        services.agent_bank_save(user=request.user, bank=bank, changes=form.cleaned_data)
+        messages.success(request, _("代发银行信息已保存"))
+        return redirect("registry:bank_list")
+    return render(request, "registry/bank_form.html", {"form": form, "bank": bank})
+
+
+@login_required
+def import_list(request: HttpRequest) -> HttpResponse:
+    """Upload a registry file, and the imports of the user's region."""
+    role = _role(request)
+    kinds = [k for k, roles in IMPORT_ROLES.items() if role in roles]
+    if not kinds:
+        raise PermissionDenied(_("您的角色不能导入登记数据"))
+    form = ImportForm(request.POST or None, request.FILES or None)
+    kind_field = form.fields["kind"]
+    assert isinstance(kind_field, forms.ChoiceField)
+    kind_field.choices = [(value, label) for value, label in RegistryKind.choices if value in kinds]
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            check_may_import(request.user, data["kind"])
+        except AccessDenied as exc:
+            raise PermissionDenied(str(exc)) from exc
+        path = _store_upload(data["file"])
+        run = task_start(
+            task=import_registry_file,
+            title=_("导入：%(name)s") % {"name": data["file"].name},
+            user=request.user,
+            arguments={
+                "kind": data["kind"],
+                "path": str(path),
+                "file_name": data["file"].name,
+                "dry_run": data["dry_run"],
+                "accept_partial": data["accept_partial"],
+                "as_of": data["as_of"].isoformat() if data["as_of"] else "",
+                "source": data["source"],
+            },
+        )
+        return redirect("tasks:detail", pk=run.pk)
+    batches = ImportBatch.objects.restrict(request.user, "view").select_related("created_by")[:50]
+    return render(request, "registry/import_list.html", {"form": form, "batches": batches})
+
+
+def _store_upload(upload: Any) -> Path:
+    """Keep an uploaded file under the data directory until its import has run."""
+    directory = Path(settings.MEDIA_ROOT) / "uploads" / uuid.uuid4().hex
+    directory.mkdir(parents=True, exist_ok=True)
+    path = directory / Path(upload.name).name
+    with path.open("wb") as out:
+        for chunk in upload.chunks():
+            out.write(chunk)
+    return path
+
+
+@login_required
+def import_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    """What one import did, with its error report."""
+    batch = get_object_or_404(ImportBatch.objects.restrict(request.user, "view"), pk=pk)
+    return render(request, "registry/import_detail.html", {"batch": batch})
+
+
+@login_required
+def import_report(request: HttpRequest, pk: int, fmt: str) -> FileResponse:
+    """Download an import's error report (an export of personal data: audited)."""
+    batch = get_object_or_404(ImportBatch.objects.restrict(request.user, "view"), pk=pk)
+    path = batch.report_csv if fmt == "csv" else batch.report_xlsx if fmt == "xlsx" else ""
+    if not path or not Path(path).exists():
+        raise Http404
+    audit_record(action="export.import_report", obj=batch, after={"format": fmt, "rows": batch.rejected})
+    name = f"{Path(batch.file_name).stem}-错误报告.{fmt}"
+    return FileResponse(Path(path).open("rb"), as_attachment=True, filename=name)
+
+
+@login_required
+def snapshot_list(request: HttpRequest) -> HttpResponse:
+    """The outside registries' snapshots, newest first."""
+    _forbid_banks(request)
+    snapshots = RegistrySnapshot.objects.select_related("uploaded_by")[:200]
+    return render(request, "registry/snapshot_list.html", {"snapshots": snapshots})
