@@ -76,12 +76,11 @@ def _sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
-def _now_db() -> str:
-    """The current time as text both databases take in a bulk load of a timestamp column."""
+def _now_db() -> tuple[str, Any]:
+    """The current time as text for bulk loads of a timestamp column, and as a query parameter."""
     now = timezone.now()
-    if connection.vendor == "sqlite":
-        return str(connection.ops.adapt_datetimefield_value(now))
-    return now.isoformat()
+    param = connection.ops.adapt_datetimefield_value(now)
+    return (str(param) if connection.vendor == "sqlite" else now.isoformat()), param
 
 
 def _reject(frame: pl.DataFrame, reason: str | pl.Expr, kind: str = RegistryKind.CARDS) -> pl.DataFrame:
@@ -293,7 +292,7 @@ def _apply_persons(table: ParsedTable, **_: Any) -> Outcome:
         [pl.col(c).fill_null("") == pl.col(f"{c}_db").fill_null("") for c in PERSON_COMPARED]
     )
     changed = known.filter(~same)
-    now = _now_db()
+    now, _ = _now_db()
     if new.height:
         insert_frame(
             "registry_person",
@@ -436,7 +435,7 @@ def _apply_cards(table: ParsedTable, **_: Any) -> Outcome:
     history_known = new_cards.join(closed_before, on=["account_bidx", "person_id", "status"], how="semi")
     new_cards = new_cards.join(history_known.select("row_no"), on="row_no", how="anti")
 
-    now = _now_db()
+    now, now_param = _now_db()
     changes: list[pl.DataFrame] = []
     # A new open card replaces the person's current open card (换卡): the old one is closed first.
     new_open = new_cards.filter(pl.col("status") != "closed")
@@ -451,7 +450,7 @@ def _apply_cards(table: ParsedTable, **_: Any) -> Outcome:
             execute(
                 f"UPDATE registry_socialsecuritycard SET status = 'closed', closed_at = %s "
                 f"WHERE status <> 'closed' AND person_id IN (SELECT person_id FROM {keys})",
-                [now],
+                [now_param],
             )
         if replaced.height:
             changes.append(
@@ -470,7 +469,7 @@ def _apply_cards(table: ParsedTable, **_: Any) -> Outcome:
                 "UPDATE registry_socialsecuritycard SET bank_id = s.bank_id, status = s.status, "
                 "closed_at = CASE WHEN s.status = 'closed' THEN %s ELSE NULL END "
                 f"FROM {staged} s WHERE registry_socialsecuritycard.id = s.card_id",
-                [now],
+                [now_param],
             )
         changes.append(
             updates.select(
@@ -505,7 +504,7 @@ def _apply_cards(table: ParsedTable, **_: Any) -> Outcome:
             inserted = read_frame(
                 f"SELECT t.id AS card_id, t.status AS to_status FROM registry_socialsecuritycard t "
                 f"JOIN {keys} k ON k.account_bidx = t.account_bidx WHERE t.opened_at = %s",
-                [now],
+                [now_param],
                 schema={"card_id": pl.Int64},
             )
         changes.append(
