@@ -96,6 +96,7 @@ def main() -> None:
         "YIKATONG_TESTING": "1",
         "YIKATONG_DATA_DIR": str(args.dir / "data"),
         "PYTHONPATH": str(REPO),
+        "DJANGO_SETTINGS_MODULE": "yikatong.settings",
     }
     try:
         _prepare(env)

@@ -174,10 +174,17 @@ CASES = [
         api=True,
     ),
     Case(
+        "api:import_report",
+        "GET",
+        "hrss",
+        lambda w, r: Target(f"/api/registry/imports/{r['batch'].pk}/report.csv", marker="region-isolation"),
+        api=True,
+    ),
+    Case(
         "api:person_lookup",
         "GET",
         "township_reviewer",
-        lambda w, r: Target("/api/registry/persons?q=甲村人", marker=f'"id": {r["person"].pk}'),
+        lambda w, r: Target("/api/registry/persons/search?q=甲村人", marker=f'"id": {r["person"].pk}'),
         api=True,
     ),
     Case(

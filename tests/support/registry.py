@@ -11,7 +11,7 @@ import polars as pl
 from yikatong.core.fields import blind_index
 from yikatong.core.idnumber import check_digit
 from yikatong.demo.loader import load_agent_banks
-from yikatong.registry.models import AgentBank, CardChange, Household, Person, SocialSecurityCard
+from yikatong.registry.models import AgentBank, Household, Person, SocialSecurityCard
 
 _sequence = itertools.count(100)
 
@@ -58,7 +58,6 @@ def make_card(person: Person, account: str = "6228480000000001234", bank: str = 
         account_no=account,
         account_bidx=blind_index(account, context="card.account_no") or "",
     )
-    CardChange.objects.create(card=card, to_status="active", reason="测试")
     return card
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from django.http import HttpRequest
+from django.http import FileResponse, HttpRequest
 from django.shortcuts import get_object_or_404
 from ninja import File, Form, Router, Schema
 from ninja.files import UploadedFile
@@ -16,7 +16,7 @@ from yikatong.registry import selectors
 from yikatong.registry.imports import check_may_import
 from yikatong.registry.models import ImportBatch, RegistryKind
 from yikatong.registry.tasks import batch_summary, import_registry_file
-from yikatong.registry.views import _store_upload
+from yikatong.registry.views import _store_upload, import_report_response
 from yikatong.tasks.services import task_start
 
 router = Router(tags=["登记数据 registry"])
@@ -42,7 +42,7 @@ def import_result(request: HttpRequest, batch_id: int) -> dict[str, Any]:
     return batch_summary(batch)
 
 
-@router.get("/persons", response=list[PersonOut], summary="按完整身份证号或姓名查询人员（本人区划内）")
+@router.get("/persons/search", response=list[PersonOut], summary="按完整身份证号或姓名查询人员（本人区划内）")
 def person_lookup(request: HttpRequest, q: str) -> list[PersonOut]:
     role = getattr(request.user, "role", "")
     found = selectors.person_search(user=request.user, query=q)
@@ -59,7 +59,12 @@ def person_lookup(request: HttpRequest, q: str) -> list[PersonOut]:
     ]
 
 
-# Declared last: its path would otherwise catch GET /persons and /imports/… first.
+@router.get("/imports/{batch_id}/report.{fmt}", summary="下载导入错误报告（csv 或 xlsx）")
+def import_report(request: HttpRequest, batch_id: int, fmt: str) -> FileResponse:
+    return import_report_response(request.user, batch_id, fmt)
+
+
+# One path segment, so it never shadows /persons/search or /imports/{id} (two segments each).
 @router.post("/{kind}", response=TaskRef, summary="上传登记数据文件导入（后台任务）")
 def registry_upload(
     request: HttpRequest,

@@ -80,7 +80,7 @@ class Person(models.Model):
     gender = models.CharField("性别", max_length=1, choices=[("M", _("男")), ("F", _("女"))])
     birth_date = models.DateField("出生日期")
     phone = EncryptedTextField("联系电话", blank=True, default="", context="person.phone")
-    phone_bidx = models.CharField(max_length=64, blank=True, default="", db_index=True, editable=False)
+    phone_bidx = models.CharField(max_length=64, blank=True, default="", editable=False)
     village = models.ForeignKey(Region, on_delete=models.PROTECT, verbose_name="村/社区")
     household = models.ForeignKey(
         Household, on_delete=models.PROTECT, null=True, blank=True, related_name="members", verbose_name="户"
@@ -95,7 +95,6 @@ class Person(models.Model):
     class Meta:
         verbose_name = "受益人"
         verbose_name_plural = "受益人"
-        indexes = [models.Index(fields=["village", "name"])]
 
     def __str__(self) -> str:
         return self.name
@@ -122,7 +121,8 @@ class SocialSecurityCard(models.Model):
     bank = models.ForeignKey(AgentBank, on_delete=models.PROTECT, verbose_name="代发银行")
     card_no = EncryptedTextField("社保卡号", blank=True, default="", context="card.card_no")
     account_no = EncryptedTextField("银行账号", context="card.account_no")
-    account_bidx = models.CharField(max_length=64, db_index=True, editable=False)
+    # Indexed through the partial unique constraint below (open cards), which is what look-ups need.
+    account_bidx = models.CharField(max_length=64, editable=False)
     status = models.CharField("卡状态", max_length=16, choices=CardStatus.choices, default=CardStatus.ACTIVE)
     opened_at = models.DateTimeField("登记时间", default=timezone.now)
     closed_at = models.DateTimeField("注销时间", null=True, blank=True)
@@ -145,7 +145,11 @@ class SocialSecurityCard(models.Model):
 
 
 class CardChange(models.Model):
-    """社保卡变更记录: one change of a card (registered, lost, frozen, closed, replaced), kept for ever."""
+    """社保卡变更记录: one change of a card after its registration (lost, frozen, closed, replaced).
+
+    The registration itself is the card row (``opened_at``), so a county's first import of a million cards
+    writes no million history rows.
+    """
 
     card = models.ForeignKey(SocialSecurityCard, on_delete=models.PROTECT, related_name="changes")
     from_status = models.CharField("原状态", max_length=16, blank=True)

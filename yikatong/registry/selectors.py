@@ -79,9 +79,12 @@ def household_members(person: Person) -> list[Person]:
     return sorted(members, key=lambda p: (p.relation != "head", p.birth_date))
 
 
-def payout_card(person: Person) -> SocialSecurityCard | None:
-    """The card a subsidy for this person is paid to: the household head's for household subsidies."""
-    return person.cards.exclude(status="closed").select_related("bank").first()
+def payout_card(person: Person, *, per_household: bool = False) -> SocialSecurityCard | None:
+    """The card a subsidy is paid to: the person's own, or the household head's for household subsidies."""
+    payee = household_head(person) if per_household else person
+    if payee is None:
+        return None
+    return payee.cards.exclude(status="closed").select_related("bank").first()
 
 
 def household_head(person: Person) -> Person | None:

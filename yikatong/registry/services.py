@@ -69,9 +69,6 @@ def card_register(
             card.save()
     except IntegrityError as exc:  # the database's own guard against a concurrent second card
         raise ValidationError("此人已有一张未注销的社保卡，请刷新后重试") from exc
-    CardChange.objects.create(
-        card=card, from_status="", to_status=card.status, reason="登记", changed_by=user
-    )
     audit_record(
         action="card.register",
         obj=card,

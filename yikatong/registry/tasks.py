@@ -26,10 +26,9 @@ def batch_summary(batch: ImportBatch) -> dict[str, Any]:
         "unchanged": batch.unchanged,
         "rejected": batch.rejected,
         "unknown_columns": batch.unknown_columns,
-        "report_csv": reverse("registry:import_report", args=[batch.pk, "csv"]) if batch.report_csv else None,
-        "report_xlsx": reverse("registry:import_report", args=[batch.pk, "xlsx"])
-        if batch.report_xlsx
-        else None,
+        # API addresses: they take a token as well as the browser's session.
+        "report_csv": f"/api/registry/imports/{batch.pk}/report.csv" if batch.report_csv else None,
+        "report_xlsx": f"/api/registry/imports/{batch.pk}/report.xlsx" if batch.report_xlsx else None,
         "link": {
             "url": reverse("registry:import_detail", args=[batch.pk]),
             "label": "查看导入结果与错误报告",

@@ -194,11 +194,18 @@ def import_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def import_report(request: HttpRequest, pk: int, fmt: str) -> FileResponse:
     """Download an import's error report (an export of personal data: audited)."""
-    batch = get_object_or_404(ImportBatch.objects.restrict(request.user, "view"), pk=pk)
+    return import_report_response(request.user, pk, fmt)
+
+
+def import_report_response(user: Any, pk: int, fmt: str) -> FileResponse:
+    """The error report of an import the user may see, as a download; the export is audited."""
+    batch = get_object_or_404(ImportBatch.objects.restrict(user, "view"), pk=pk)
     path = batch.report_csv if fmt == "csv" else batch.report_xlsx if fmt == "xlsx" else ""
     if not path or not Path(path).exists():
         raise Http404
-    audit_record(action="export.import_report", obj=batch, after={"format": fmt, "rows": batch.rejected})
+    audit_record(
+        action="export.import_report", obj=batch, after={"format": fmt, "rows": batch.rejected}, actor=user
+    )
     name = f"{Path(batch.file_name).stem}-错误报告.{fmt}"
     return FileResponse(Path(path).open("rb"), as_attachment=True, filename=name)
 
