@@ -168,3 +168,13 @@ def test_token_page_issues_a_token_once_and_revokes_it(world: World) -> None:
     token.refresh_from_db()
     assert token.revoked
     assert AuditEvent.objects.filter(action__in=["api_token.create", "api_token.revoke"]).count() == 2
+
+
+def test_refusals_and_missing_pages_read_in_chinese(world: World) -> None:
+    client = Client()
+    client.force_login(world.user("village_clerk", "village_a"))
+    forbidden = client.get("/audit/")
+    assert forbidden.status_code == 403
+    assert "只有审计人员和系统管理员可以查看审计日志" in forbidden.content.decode()
+    missing = client.get("/registry/persons/999999/")
+    assert missing.status_code == 404 and "不在您的管辖范围内" in missing.content.decode()
