@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import functools
 import uuid
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -74,24 +76,29 @@ def person_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "registry/person_detail.html", context)
 
 
+def _submit(request: HttpRequest, form: forms.Form, action: Callable[..., object], done: str) -> None:
+    """Run a service with a posted form's data; its refusals and the form's errors become messages."""
+    if not form.is_valid():
+        for problems in form.errors.values():
+            for problem in problems:
+                messages.error(request, str(problem))
+        return
+    try:
+        action(user=request.user, **form.cleaned_data)
+    except ValidationError as exc:
+        for message in exc.messages:
+            messages.error(request, message)
+    else:
+        messages.success(request, done)
+
+
 @login_required
 @require_POST
 def card_register(request: HttpRequest, pk: int) -> HttpResponse:
     """Record a new card account for a person (hrss)."""
     person = get_object_or_404(Person.objects.restrict(request.user, "change"), pk=pk)
-    form = CardForm(request.POST)
-    if form.is_valid():
-        try:
-            services.card_register(user=request.user, person=person, **form.cleaned_data)
-        except ValidationError as exc:
-            for message in exc.messages:
-                messages.error(request, message)
-        else:
-            messages.success(request, _("社保卡账户已登记"))
-    else:
-        for problems in form.errors.values():
-            for problem in problems:
-                messages.error(request, str(problem))
+    action = functools.partial(services.card_register, person=person)
+    _submit(request, CardForm(request.POST), action, _("社保卡账户已登记"))
     return redirect("registry:person_detail", pk=person.pk)
 
 
@@ -100,17 +107,8 @@ def card_register(request: HttpRequest, pk: int) -> HttpResponse:
 def card_status(request: HttpRequest, pk: int) -> HttpResponse:
     """Report lost, freeze, unfreeze or close a card (hrss)."""
     card = get_object_or_404(SocialSecurityCard.objects.restrict(request.user, "change"), pk=pk)
-    form = CardStatusForm(request.POST)
-    if form.is_valid():
-        try:
-            services.card_change_status(user=request.user, card=card, **form.cleaned_data)
-        except ValidationError as exc:
-            for message in exc.messages:
-                messages.error(request, message)
-        else:
-            messages.success(request, _("卡状态已变更"))
-    else:
-        messages.error(request, _("请选择新状态并填写原因"))
+    action = functools.partial(services.card_change_status, card=card)
+    _submit(request, CardStatusForm(request.POST), action, _("卡状态已变更"))
     return redirect("registry:person_detail", pk=card.person_id)
 
 
