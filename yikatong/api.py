@@ -71,6 +71,7 @@ def _register_routers() -> None:
     from yikatong.accounts.api import router as accounts_router
     from yikatong.audit.api import router as audit_router
     from yikatong.core.api import router as core_router
+    from yikatong.policies.api import router as policies_router
     from yikatong.registry.api import router as registry_router
     from yikatong.tasks.api import router as tasks_router
 
@@ -79,6 +80,7 @@ def _register_routers() -> None:
     api.add_router("/audit", audit_router)
     api.add_router("/tasks", tasks_router)
     api.add_router("/registry", registry_router)
+    api.add_router("/policies", policies_router)
 
 
 _register_routers()

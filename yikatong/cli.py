@@ -204,11 +204,14 @@ class ImportKind(StrEnum):
     deaths = "deaths"
     cadres = "cadres"
     land = "land"
+    policies = "policies"
 
 
 @app.command("import")
 def import_file(
-    kind: Annotated[ImportKind, typer.Argument(help="数据类别 / registry: persons cards deaths cadres land")],
+    kind: Annotated[
+        ImportKind, typer.Argument(help="数据类别 / kind: persons cards deaths cadres land policies")
+    ],
     file: Annotated[
         Path, typer.Argument(help="CSV 或 Excel 文件 / CSV or .xlsx file", exists=True, dir_okay=False)
     ],
@@ -219,12 +222,21 @@ def import_file(
     as_of: Annotated[str, typer.Option(help="比对数据截止日期 YYYY-MM-DD / snapshot date")] = "",
     source: Annotated[str, typer.Option(help="比对数据来源 / snapshot source")] = "",
     user: Annotated[str, typer.Option(help="以该用户身份导入 / act as this user")] = "",
+    effective_from: Annotated[
+        str, typer.Option(help="政策清单生效日期 YYYY-MM-DD / policies take effect")
+    ] = "",
+    publish: Annotated[
+        bool, typer.Option("--publish", help="导入后发布（财政用户）/ publish (finance)")
+    ] = False,
 ) -> None:
-    """导入登记数据文件（人员、社保卡、死亡、村干部、土地）/ Import a registry file."""
+    """导入数据文件（人员、社保卡、死亡、村干部、土地、政策清单）/ Import a registry or the policy list."""
     import datetime as dt
 
     _setup_django()
     _require_keys()
+    if kind == ImportKind.policies:
+        _import_policies(file, user=user, effective_from=effective_from, publish=publish)
+        return
     from rich.progress import BarColumn, Progress, TextColumn
 
     from yikatong.accounts.models import User
@@ -267,6 +279,32 @@ def import_file(
     if batch.status == ImportStatus.UNREADABLE:
         raise typer.Exit(2)
     if batch.status == ImportStatus.REFUSED:
+        raise typer.Exit(1)
+
+
+def _import_policies(file: Path, *, user: str, effective_from: str, publish: bool) -> None:
+    import datetime as dt
+
+    from yikatong.accounts.models import User
+    from yikatong.accounts.restrict import AccessDenied
+    from yikatong.core.context import acting_as
+    from yikatong.policies.imports import UnreadableFile, policy_list_import
+
+    actor = User.objects.filter(username=user, is_active=True).first() if user else None
+    day = dt.date.fromisoformat(effective_from) if effective_from else dt.date(dt.date.today().year, 1, 1)
+    try:
+        with acting_as(user_id=actor.pk if actor else None, channel="cli"):
+            outcome = policy_list_import(path=file, user=actor, effective_from=day, publish=publish)
+    except UnreadableFile as exc:
+        typer.secho(str(exc), fg=typer.colors.RED, err=True)
+        raise typer.Exit(2) from exc
+    except AccessDenied as exc:
+        typer.secho(str(exc), fg=typer.colors.RED, err=True)
+        raise typer.Exit(2) from exc
+    typer.secho(outcome.summary(), fg=typer.colors.RED if outcome.errors else typer.colors.GREEN)
+    for error in outcome.errors:
+        typer.echo(f"  {error}")
+    if outcome.errors:
         raise typer.Exit(1)
 
 

@@ -62,6 +62,7 @@ INSTALLED_APPS = [
     "yikatong.audit",
     "yikatong.tasks",
     "yikatong.registry",
+    "yikatong.policies",
 ]
 
 MIDDLEWARE = [

@@ -18,6 +18,8 @@ urlpatterns = [
     path("audit/", include("yikatong.audit.urls")),
     path("tasks/", include("yikatong.tasks.urls")),
     path("registry/", include("yikatong.registry.urls")),
+    path("policies/", include("yikatong.policies.urls")),
+    path("public/policies/", include("yikatong.policies.public_urls")),
     path("public/", include("yikatong.core.public_urls")),
     path("api/", api.urls),
     path("i18n/setlang/", set_language, name="set_language"),

@@ -526,18 +526,18 @@ def test_policies_with_bands_units_and_exclusions(tmp_path: Path) -> None:
         ["GD01", "耕地地力保护补贴", "黑财农〔2026〕1号", "农业农村局", "亩", "71.5", "", "", "否", ""],
         ["GL80", "高龄津贴", "", "民政局", "月", "100", "80", "89", "否", "GL90；GL100、XX"],
         ["GL90", "高龄津贴", "", "民政局", "month", "200.00", "90", "80", "是", ""],
-        ["DB01", "低保", "", "民政局", "年", "1.23456", "", "", "maybe", "A B"],
+        ["DB01", "低保", "", "民政局", "年", "1.234567891", "", "", "maybe", "A B"],
     ]
     parsed = read(write_csv(tmp_path, rows), "policies")
     assert parsed.rows.select(
         "code", "unit", "rate", "min_age", "max_age", "means_tested", "exclusive_with"
     ).rows() == [
-        ("GD01", "mu", "71.5000", None, None, "false", None),
-        ("GL80", "month", "100.0000", "80", "89", "false", "GL90;GL100;XX"),
+        ("GD01", "mu", "71.5000000", None, None, "false", None),
+        ("GL80", "month", "100.0000000", "80", "89", "false", "GL90;GL100;XX"),
     ]
     assert reasons(parsed) == {
         4: "最高年龄：小于最低年龄",
-        5: "计量单位：应为以下之一：亩、月、人、户；补贴标准：最多4位小数；困难救助：应为以下之一：是、否；"
+        5: "计量单位：应为以下之一：亩、月、人、户；补贴标准：最多7位小数；困难救助：应为以下之一：是、否；"
         "互斥项目：项目代码只能由字母、数字、下划线和连字符组成，多个代码用分号隔开",
     }
 

@@ -27,6 +27,9 @@ class Scope:
 
     region: str
     department: str | None = None
+    # Rows that apply to their whole region (a county's policies) are seen by everyone inside it as well;
+    # they are still changed only by users whose own region covers them.
+    shared_down: bool = False
 
 
 class AccessDenied(PermissionError):
@@ -41,11 +44,18 @@ def scope_of(model: type[models.Model]) -> Scope:
     return scope
 
 
-def scope_filter(user: User, scope: Scope) -> Q | None:
+def _ancestors(code: str) -> list[str]:
+    """A region code with the codes of its township and county."""
+    return sorted({code, code[:9] + "000", code[:6] + "000000"})
+
+
+def scope_filter(user: User, scope: Scope, action: str = "view") -> Q | None:
     """The Q that keeps a user's rows, or None when they may see nothing."""
     if not user.is_authenticated or not user.is_active or user.region_id is None:
         return None
     condition = Q(**{f"{scope.region}__startswith": user.region_prefix})
+    if scope.shared_down and action == "view":
+        condition |= Q(**{f"{scope.region}__in": _ancestors(str(user.region_id))})
     if scope.department and user.role in DEPARTMENT_SCOPED_ROLES:
         condition &= Q(**{scope.department: user.department_id})
     return condition
@@ -62,7 +72,7 @@ class RestrictedQuerySet(models.QuerySet[_M]):
             raise ValueError(f"unknown action {action!r}")
         if action == "change" and user.role in READ_ONLY_ROLES:
             return self.none()
-        condition = scope_filter(user, scope_of(self.model))
+        condition = scope_filter(user, scope_of(self.model), action)
         if condition is None:
             return self.none()
         return self.filter(condition)

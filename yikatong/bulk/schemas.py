@@ -142,7 +142,7 @@ SCHEMAS: dict[str, tuple[Column, ...]] = {
         Column("basis", "政策依据", False, "text"),
         Column("department", "主管部门", False, "text"),
         Column("unit", "计量单位", True, "enum", ("单位",), choices=UNITS),
-        Column("rate", "补贴标准", True, "decimal", ("补贴标准（元）",), places=4),
+        Column("rate", "补贴标准", True, "decimal", ("补贴标准（元）",), places=7),
         Column("min_age", "最低年龄", False, "int"),
         Column("max_age", "最高年龄", False, "int"),
         Column("means_tested", "困难救助", False, "enum", choices=YES_NO),

@@ -109,6 +109,10 @@ def load_demo_if_empty(*, data_dir: Path, persons: int, echo: Callable[[str], ob
     load_reference_data()
     load_demo_users()
     load_agent_banks()
+    from yikatong.demo.policies import load_demo_policies
+
+    echo("正在载入塔河县补贴政策清单 …")
+    load_demo_policies()
     from yikatong.demo.generator import generate_county
 
     out = data_dir / "demo-registries"

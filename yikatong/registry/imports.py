@@ -130,7 +130,14 @@ def registry_import(
     villages = _villages_for(user)
     banks = set(AgentBank.objects.filter(active=True).values_list("code", flat=True))
     try:
-        table = read_table(path, kind, source_name=name, known_villages=villages, known_banks=banks)
+        table = read_table(
+            path,
+            kind,
+            source_name=name,
+            known_villages=villages,
+            known_banks=banks,
+            today=timezone.localdate(),
+        )
     except UnreadableFile as exc:
         batch.status = ImportStatus.UNREADABLE
         batch.message = str(exc)
