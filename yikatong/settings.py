@@ -63,6 +63,7 @@ INSTALLED_APPS = [
     "yikatong.tasks",
     "yikatong.registry",
     "yikatong.policies",
+    "yikatong.rosters",
 ]
 
 MIDDLEWARE = [

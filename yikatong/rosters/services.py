@@ -1,0 +1,326 @@
+"""The roster's path: declaration, public notice with objections, township review, department approval.
+
+Every move locks the roster row, checks the move against the workflow, records a RosterEvent (late or not)
+and an audit event in the same transaction; two reviewers acting at once cannot both win.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import Max
+from django.utils import timezone
+
+from yikatong.accounts.restrict import AccessDenied, ensure_in_scope
+from yikatong.audit.services import audit_record
+from yikatong.core.models import Region, RegionLevel
+from yikatong.core.periods import InvalidPeriod, Period
+from yikatong.policies.domain.amount import Beneficiary, standard_amount
+from yikatong.policies.models import Policy
+from yikatong.policies.selectors import standard_of, version_for
+from yikatong.registry.models import DeathRecord, Person, RegistryKind, RegistrySnapshot
+from yikatong.rosters.domain import workflow
+from yikatong.rosters.models import LineState, Objection, ObjectionState, Roster, RosterEvent, RosterLine
+
+
+def _move(roster: Roster, target: str, *, user: Any, comment: str = "", deadline: dt.datetime | None) -> Roster:
+    """Check and make one move of a locked roster; record it."""
+    try:
+        workflow.check_move(roster.state, target, getattr(user, "role", ""))
+    except workflow.IllegalMove as exc:
+        raise ValidationError(str(exc)) from exc
+    now = timezone.now()
+    late = roster.deadline is not None and now > roster.deadline
+    RosterEvent.objects.create(
+        roster=roster,
+        from_state=roster.state,
+        to_state=target,
+        actor=user,
+        at=now,
+        comment=comment,
+        deadline=roster.deadline,
+        late=late,
+    )
+    before = roster.state
+    roster.state = target
+    roster.deadline = deadline
+    roster.revision += 1
+    roster.save(update_fields=["state", "deadline", "revision", "publicity_start", "publicity_end"])
+    audit_record(
+        action=f"roster.{target}",
+        obj=roster,
+        region_code=roster.village_id,
+        before={"state": before},
+        after={"state": target, "comment": comment, "late": late},
+        actor=user,
+    )
+    return roster
+
+
+def _locked(user: Any, roster: Roster, action: str = "change") -> Roster:
+    ensure_in_scope(user, roster, action)
+    return Roster.objects.select_for_update().select_related("policy_version", "village").get(pk=roster.pk)
+
+
+def _days(n: int) -> dt.timedelta:
+    return dt.timedelta(days=n)
+
+
+@transaction.atomic
+def roster_create(*, user: Any, policy_code: str, period: str, village_code: str) -> Roster:
+    """A village clerk opens a roster for a published policy, a period and their village."""
+    if user is None or user.role != "village_clerk":
+        raise AccessDenied("只有村（社区）经办人可以建立申报名册")
+    try:
+        parsed = Period.parse(period)
+    except InvalidPeriod as exc:
+        raise ValidationError({"period": str(exc)}) from exc
+    village = Region.objects.restrict(user, "change").filter(code=village_code, level=RegionLevel.VILLAGE).first()
+    if village is None:
+        raise AccessDenied("只能为本村（社区）建立申报名册")
+    policy = Policy.objects.filter(code=policy_code).first()
+    version = version_for(policy_code, parsed) if policy else None
+    if policy is None or version is None:
+        raise ValidationError({"policy": f"补贴项目 {policy_code} 在 {parsed.label_zh} 没有执行中的政策"})
+    if Roster.objects.filter(policy=policy, period=str(parsed), village=village).exists():
+        raise ValidationError("本村该项目该期间的名册已存在")
+    roster = Roster.objects.create(
+        policy=policy, policy_version=version, period=str(parsed), village=village, created_by=user
+    )
+    RosterEvent.objects.create(roster=roster, to_state=workflow.DRAFT, actor=user, comment="建立名册")
+    audit_record(action="roster.create", obj=roster, region_code=village.code, actor=user)
+    return roster
+
+
+def _standard_for(roster: Roster, person: Person, quantity: Decimal) -> tuple[int | None, str]:
+    standard = standard_of(roster.policy_version)
+    head = person.relation == "head"
+    result = standard_amount(
+        standard,
+        Beneficiary(birth_date=person.birth_date, village_code=person.village_id, is_household_head=head),
+        quantity,
+        Period.parse(roster.period),
+    )
+    return result.fen, result.reason
+
+
+@transaction.atomic
+def roster_line_add(
+    *, user: Any, roster: Roster, person: Person, quantity: Decimal, amount_fen: int | None = None
+) -> RosterLine:
+    """Add one line by hand; the standard amount is computed, a typed amount that differs is kept and flagged."""
+    roster = _locked(user, roster)
+    if roster.state not in workflow.EDITABLE:
+        raise ValidationError("名册已提交，不能再修改；如需更正请等待退回")
+    ensure_in_scope(user, person, "view")
+    standard, reason = _standard_for(roster, person, quantity)
+    typed = amount_fen if amount_fen is not None else (standard or 0)
+    number = (roster.lines.aggregate(n=Max("line_no"))["n"] or 0) + 1
+    try:
+        with transaction.atomic():
+            line = RosterLine.objects.create(
+                roster=roster,
+                line_no=number,
+                person=person,
+                policy=roster.policy,
+                period=roster.period,
+                quantity=quantity,
+                amount_fen=typed,
+                standard_fen=standard,
+                amount_differs=standard is not None and typed != standard,
+                ineligible_reason=reason,
+            )
+    except IntegrityError as exc:
+        raise ValidationError("此人已在本名册中") from exc
+    audit_record(
+        action="roster.line_add",
+        obj=line,
+        region_code=roster.village_id,
+        after={"person": person.pk, "quantity": str(quantity), "amount_fen": typed, "standard_fen": standard},
+        actor=user,
+    )
+    return line
+
+
+@transaction.atomic
+def roster_line_remove(*, user: Any, line: RosterLine) -> None:
+    """Take a line off a roster the village may still change."""
+    roster = _locked(user, line.roster)
+    if roster.state not in workflow.EDITABLE:
+        raise ValidationError("名册已提交，不能再修改")
+    audit_record(action="roster.line_remove", obj=line, region_code=roster.village_id, actor=user)
+    line.delete()
+
+
+@transaction.atomic
+def roster_prefill(*, user: Any, roster: Roster) -> int:
+    """Copy last period's approved lines, minus persons now dead or moved away (the usual monthly roll-over)."""
+    roster = _locked(user, roster)
+    if roster.state != workflow.DRAFT or roster.lines.exists():
+        raise ValidationError("只有空白的草稿名册可以按上期名册预填")
+    period = Period.parse(roster.period)
+    previous = RosterLine.objects.filter(
+        policy=roster.policy, period=str(period.previous()), state=LineState.APPROVED, person__village=roster.village
+    ).select_related("person")
+    deaths = RegistrySnapshot.objects.filter(kind=RegistryKind.DEATHS).order_by("-uploaded_at").first()
+    dead: set[str] = set()
+    if deaths is not None:
+        dead = set(
+            DeathRecord.objects.filter(snapshot=deaths, death_date__lt=period.start).values_list("id_bidx", flat=True)
+        )
+    added = 0
+    for old in previous:
+        if old.person.id_bidx in dead:
+            continue
+        roster_line_add(user=user, roster=roster, person=old.person, quantity=old.quantity)
+        added += 1
+    audit_record(action="roster.prefill", obj=roster, region_code=roster.village_id, after={"lines": added}, actor=user)
+    return added
+
+
+@transaction.atomic
+def roster_submit(*, user: Any, roster: Roster) -> Roster:
+    """The village submits; public notice starts at once for the policy's publicity days (at least 7)."""
+    roster = _locked(user, roster)
+    if not roster.lines.exists():
+        raise ValidationError("名册没有任何人员，不能提交")
+    _move(roster, workflow.SUBMITTED, user=user, deadline=None)
+    now = timezone.now()
+    roster.publicity_start = now
+    roster.publicity_end = now + _days(max(7, roster.policy_version.publicity_days))
+    roster.lines.exclude(state=LineState.REMOVED).update(state=LineState.PENDING, reason="")
+    return _move(roster, workflow.PUBLICIZING, user=user, deadline=roster.publicity_end, comment="开始公示")
+
+
+@transaction.atomic
+def objection_lodge(*, roster: Roster, text: str, channel: str, line: RosterLine | None = None,
+                    lodged_by: str = "", user: Any = None) -> Objection:  # fmt: skip
+    """Anyone may object to a line during public notice (from the public page, or a clerk for a paper one)."""
+    roster = Roster.objects.select_for_update().get(pk=roster.pk)
+    if roster.state != workflow.PUBLICIZING:
+        raise ValidationError("该名册不在公示期内，不能提出异议")
+    if not text.strip():
+        raise ValidationError({"text": "请填写异议内容"})
+    if line is not None and line.roster_id != roster.pk:
+        raise ValidationError("异议所指人员不在该名册中")
+    objection = Objection.objects.create(
+        roster=roster, line=line, text=text.strip(), channel=channel, lodged_by=lodged_by.strip()[:64]
+    )
+    audit_record(
+        action="roster.objection",
+        obj=objection,
+        region_code=roster.village_id,
+        after={"line": line.line_no if line else None, "channel": channel},
+        actor=user,
+    )
+    return objection
+
+
+@transaction.atomic
+def objection_settle(*, user: Any, objection: Objection, upheld: bool, settlement: str) -> Objection:
+    """The village settles an objection: upheld removes the line; dismissed needs a reason."""
+    roster = _locked(user, objection.roster)
+    if user.role != "village_clerk":
+        raise AccessDenied("公示异议由村（社区）经办人核实处理")
+    objection = Objection.objects.select_for_update().get(pk=objection.pk)
+    if objection.state != ObjectionState.OPEN:
+        raise ValidationError("该异议已处理")
+    if not settlement.strip():
+        raise ValidationError({"settlement": "请填写处理意见"})
+    objection.state = ObjectionState.UPHELD if upheld else ObjectionState.DISMISSED
+    objection.settlement = settlement.strip()
+    objection.settled_by = user
+    objection.settled_at = timezone.now()
+    objection.save()
+    if upheld and objection.line is not None:
+        RosterLine.objects.filter(pk=objection.line.pk).update(state=LineState.REMOVED, reason=settlement.strip())
+    audit_record(
+        action="roster.objection_settle",
+        obj=objection,
+        region_code=roster.village_id,
+        after={"state": objection.state, "settlement": objection.settlement},
+        actor=user,
+    )
+    return objection
+
+
+@transaction.atomic
+def publicity_close(*, user: Any, roster: Roster, now: dt.datetime | None = None) -> Roster:
+    """End public notice: not before its last day, and only with every objection settled."""
+    roster = _locked(user, roster)
+    now = now or timezone.now()
+    if roster.publicity_end is None or now < roster.publicity_end:
+        end = timezone.localtime(roster.publicity_end).strftime("%Y-%m-%d %H:%M") if roster.publicity_end else "—"
+        raise ValidationError(f"公示期未满，{end} 后方可结束公示")
+    if roster.objections.filter(state=ObjectionState.OPEN).exists():
+        raise ValidationError("还有未处理的公示异议，处理完毕后才能结束公示")
+    deadline = now + _days(roster.policy_version.review_days)
+    return _move(roster, workflow.PUBLICIZED, user=user, deadline=deadline, comment="公示期满")
+
+
+@transaction.atomic
+def line_review(*, user: Any, line: RosterLine, accept: bool, reason: str = "") -> RosterLine:
+    """The township accepts or rejects one line (a rejection needs a reason)."""
+    roster = _locked(user, line.roster)
+    if user.role != "township_reviewer":
+        raise AccessDenied("名册行由乡镇审核人审核")
+    if roster.state != workflow.PUBLICIZED:
+        raise ValidationError("名册不在乡镇审核环节")
+    line = RosterLine.objects.select_for_update().get(pk=line.pk)
+    if line.state != LineState.PENDING:
+        raise ValidationError(f"第{line.line_no}行已审核（{line.get_state_display()}），不能重复审核")
+    if not accept and not reason.strip():
+        raise ValidationError({"reason": "不通过须填写理由"})
+    line.state = LineState.ACCEPTED if accept else LineState.REJECTED
+    line.reason = reason.strip()
+    line.save(update_fields=["state", "reason"])
+    audit_record(
+        action="roster.line_review",
+        obj=line,
+        region_code=roster.village_id,
+        after={"state": line.state, "reason": line.reason},
+        actor=user,
+    )
+    return line
+
+
+@transaction.atomic
+def township_finish(*, user: Any, roster: Roster, accept_pending: bool = False) -> Roster:
+    """The township closes its review (optionally accepting every line not yet decided) and passes it on."""
+    roster = _locked(user, roster)
+    pending = roster.lines.filter(state=LineState.PENDING)
+    if accept_pending and roster.state == workflow.PUBLICIZED:
+        count = pending.update(state=LineState.ACCEPTED)
+        audit_record(action="roster.bulk_accept", obj=roster, region_code=roster.village_id, after={"lines": count})
+    elif pending.exists():
+        raise ValidationError(f"还有 {pending.count()} 行未审核")
+    deadline = timezone.now() + _days(roster.policy_version.review_days)
+    return _move(roster, workflow.TOWNSHIP_REVIEWED, user=user, deadline=deadline, comment="乡镇审核完成")
+
+
+@transaction.atomic
+def roster_return(*, user: Any, roster: Roster, comment: str) -> Roster:
+    """The township or the department sends the roster back to the village with comments."""
+    roster = _locked(user, roster)
+    if not comment.strip():
+        raise ValidationError({"comment": "退回须填写意见"})
+    deadline = timezone.now() + _days(roster.policy_version.review_days)
+    roster = _move(roster, workflow.RETURNED, user=user, deadline=deadline, comment=comment.strip())
+    roster.lines.exclude(state=LineState.REMOVED).update(state=LineState.PENDING)
+    return roster
+
+
+@transaction.atomic
+def roster_approve(*, user: Any, roster: Roster) -> Roster:
+    """The department approves; accepted lines become approved (one approval per person, policy, period)."""
+    roster = _locked(user, roster)
+    try:
+        with transaction.atomic():
+            roster.lines.filter(state=LineState.ACCEPTED).update(state=LineState.APPROVED)
+    except IntegrityError as exc:
+        raise ValidationError("名册中有人员已在其他名册中审批通过同一项目同一期间的补贴（重复申报）") from exc
+    return _move(roster, workflow.APPROVED, user=user, deadline=None, comment="审批通过")
