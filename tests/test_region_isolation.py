@@ -2,17 +2,22 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
 import pytest
 
 from tests.support.isolation import Case, Target, all_route_names, assert_isolated, url
 from tests.support.registry import make_card, make_person
+from tests.support.rosters import publish_elderly_allowance
 from tests.support.world import VILLAGE_A, World, make_user
 from yikatong.accounts.models import ApiToken
 from yikatong.accounts.services import api_token_create
 from yikatong.audit.services import audit_record
+from yikatong.core.masking import mask_id_number
 from yikatong.registry.models import ImportBatch, Person, SocialSecurityCard
+from yikatong.rosters import services as rosters
+from yikatong.rosters.models import Roster
 from yikatong.tasks.models import TaskRun
 
 pytestmark = pytest.mark.django_db
@@ -39,7 +44,11 @@ def rows(world: World) -> dict[str, Any]:
         region_code=VILLAGE_A,
         report_csv=__file__,
     )
+    publish_elderly_allowance(world)
+    roster = rosters.roster_create(user=clerk, policy_code="GLJT", period="2026-10", village_code=VILLAGE_A)
+    rosters.roster_line_add(user=clerk, roster=roster, person=person, quantity=Decimal(1))
     return {
+        "roster": roster,
         "run": run,
         "staff": staff,
         "token": token,
@@ -57,6 +66,11 @@ def _card_count(person: Person) -> int:
 def _card_status(card: SocialSecurityCard) -> str:
     card.refresh_from_db()
     return card.status
+
+
+def _roster_state(roster: Roster) -> str:
+    roster.refresh_from_db()
+    return roster.state
 
 
 def _token_revoked(token: ApiToken) -> bool:
@@ -167,6 +181,49 @@ CASES = [
         ),
     ),
     Case(
+        "rosters:list",
+        "GET",
+        "township_reviewer",
+        lambda w, r: Target(url("rosters:list"), marker=url("rosters:detail", pk=r["roster"].pk)),
+    ),
+    Case(
+        "rosters:todo",
+        "GET",
+        "village_clerk",
+        lambda w, r: Target(url("rosters:todo"), marker=url("rosters:detail", pk=r["roster"].pk)),
+        insider_place="village_a",
+        outsider_place="village_b",
+    ),
+    Case(
+        "rosters:detail",
+        "GET",
+        "village_clerk",
+        lambda w, r: Target(url("rosters:detail", pk=r["roster"].pk), marker="甲村人"),
+        insider_place="village_a",
+        outsider_place="village_b",
+    ),
+    Case(
+        "rosters:notice",
+        "GET",
+        "village_clerk",
+        lambda w, r: Target(
+            url("rosters:notice", pk=r["roster"].pk), marker=mask_id_number(r["person"].id_number)
+        ),
+        insider_place="village_a",
+        outsider_place="village_b",
+    ),
+    Case(
+        "rosters:action",
+        "POST",
+        "village_clerk",
+        lambda w, r: Target(
+            url("rosters:action", pk=r["roster"].pk, action="submit"),
+            changed=lambda: _roster_state(r["roster"]) != "draft",
+        ),
+        insider_place="village_a",
+        outsider_place="village_b",
+    ),
+    Case(
         "api:import_result",
         "GET",
         "hrss",
@@ -185,6 +242,13 @@ CASES = [
         "GET",
         "township_reviewer",
         lambda w, r: Target("/api/registry/persons/search?q=甲村人", marker=f'"id": {r["person"].pk}'),
+        api=True,
+    ),
+    Case(
+        "api:roster_detail",
+        "GET",
+        "township_reviewer",
+        lambda w, r: Target(f"/api/rosters/{r['roster'].pk}", marker='"policy_code"'),
         api=True,
     ),
     Case(
@@ -226,6 +290,8 @@ CASES = [
 
 # Endpoints that show or touch no region's rows, and why.
 EXEMPT = {
+    "api:roster_open": "roster_create restricts the village to the clerk's own (change scope); tests/rosters",
+    "api:roster_file": "found through restrict() (404); the upload re-checks scope; tests/rosters",
     "home": "redirects only",
     "set_language": "sets the language cookie",
     "core:workbench": "shows the signed-in user's own profile and own tasks",
@@ -254,6 +320,9 @@ EXEMPT = {
     "registry:bank_edit": "agent banks are county reference data (hrss/admin only; tested in tests/registry)",
     "registry:snapshot_list": "outside registries' snapshot list holds no personal data",
     "api:registry_upload": "writes only rows inside the caller's region, rejects the rest (tests/registry)",
+    "rosters:new": "a clerk can open a roster only for their own village (tests/rosters)",
+    "public_notices:list": "public page: rosters in public notice, no personal data",
+    "public_notices:detail": "public page: one roster in public notice, masked (tests/rosters/test_views.py)",
     "api:verify": "starts a whole-chain verification",
     "api:openapi-json": "API schema",
     "api:openapi-view": "API docs page",

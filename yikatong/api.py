@@ -73,6 +73,7 @@ def _register_routers() -> None:
     from yikatong.core.api import router as core_router
     from yikatong.policies.api import router as policies_router
     from yikatong.registry.api import router as registry_router
+    from yikatong.rosters.api import router as rosters_router
     from yikatong.tasks.api import router as tasks_router
 
     api.add_router("/", accounts_router)
@@ -81,6 +82,7 @@ def _register_routers() -> None:
     api.add_router("/tasks", tasks_router)
     api.add_router("/registry", registry_router)
     api.add_router("/policies", policies_router)
+    api.add_router("/rosters", rosters_router)
 
 
 _register_routers()

@@ -205,12 +205,13 @@ class ImportKind(StrEnum):
     cadres = "cadres"
     land = "land"
     policies = "policies"
+    roster = "roster"
 
 
 @app.command("import")
 def import_file(
     kind: Annotated[
-        ImportKind, typer.Argument(help="数据类别 / kind: persons cards deaths cadres land policies")
+        ImportKind, typer.Argument(help="数据类别 / kind: persons cards deaths cadres land policies roster")
     ],
     file: Annotated[
         Path, typer.Argument(help="CSV 或 Excel 文件 / CSV or .xlsx file", exists=True, dir_okay=False)
@@ -228,14 +229,22 @@ def import_file(
     publish: Annotated[
         bool, typer.Option("--publish", help="导入后发布（财政用户）/ publish (finance)")
     ] = False,
+    policy: Annotated[str, typer.Option(help="名册的项目代码 / roster policy code")] = "",
+    period: Annotated[str, typer.Option(help="名册的发放期间，如 2026-10 / roster period")] = "",
+    village: Annotated[str, typer.Option(help="名册的村代码 / roster village code")] = "",
 ) -> None:
-    """导入数据文件（人员、社保卡、死亡、村干部、土地、政策清单）/ Import a registry or the policy list."""
+    """导入数据文件（人员、社保卡、死亡、村干部、土地、政策、名册）/ Import registries, policies, rosters."""
     import datetime as dt
 
     _setup_django()
     _require_keys()
     if kind == ImportKind.policies:
         _import_policies(file, user=user, effective_from=effective_from, publish=publish)
+        return
+    if kind == ImportKind.roster:
+        _import_roster(
+            file, user=user, policy=policy, period=period, village=village, accept_partial=accept_partial
+        )
         return
     from rich.progress import BarColumn, Progress, TextColumn
 
@@ -305,6 +314,57 @@ def _import_policies(file: Path, *, user: str, effective_from: str, publish: boo
     for error in outcome.errors:
         typer.echo(f"  {error}")
     if outcome.errors:
+        raise typer.Exit(1)
+
+
+def _import_roster(
+    file: Path, *, user: str, policy: str, period: str, village: str, accept_partial: bool
+) -> None:
+    from django.core.exceptions import ValidationError
+
+    from yikatong.accounts.models import User
+    from yikatong.accounts.restrict import AccessDenied
+    from yikatong.bulk.reader import UnreadableFile
+    from yikatong.core.context import acting_as
+    from yikatong.core.periods import InvalidPeriod, Period
+    from yikatong.rosters.imports import roster_upload
+    from yikatong.rosters.models import Roster
+    from yikatong.rosters.services import roster_create
+
+    missing = [flag for flag, value in (("--user", user), ("--policy", policy), ("--period", period),
+                                        ("--village", village)) if not value]  # fmt: skip
+    if missing:
+        typer.secho(f"导入申报名册须指定 {'、'.join(missing)}", fg=typer.colors.RED, err=True)
+        raise typer.Exit(2)
+    actor = User.objects.filter(username=user, is_active=True).select_related("region").first()
+    if actor is None:
+        typer.secho(f"用户 {user} 不存在或已停用", fg=typer.colors.RED, err=True)
+        raise typer.Exit(2)
+    try:
+        parsed = str(Period.parse(period))
+    except InvalidPeriod as exc:
+        typer.secho(f"发放期间：{exc}", fg=typer.colors.RED, err=True)
+        raise typer.Exit(2) from exc
+    try:
+        with acting_as(user_id=actor.pk, channel="cli"):
+            roster = Roster.objects.filter(policy__code=policy, period=parsed, village_id=village).first()
+            if roster is None:
+                roster = roster_create(user=actor, policy_code=policy, period=parsed, village_code=village)
+                typer.echo(f"已建立名册 / roster created: #{roster.pk}")
+            outcome = roster_upload(user=actor, roster=roster, path=file, accept_partial=accept_partial)
+    except UnreadableFile as exc:
+        typer.secho(str(exc), fg=typer.colors.RED, err=True)
+        raise typer.Exit(2) from exc
+    except (AccessDenied, ValidationError) as exc:
+        messages = exc.messages if isinstance(exc, ValidationError) else [str(exc)]
+        for message in messages:
+            typer.secho(message, fg=typer.colors.RED, err=True)
+        raise typer.Exit(1) from exc
+    typer.secho(outcome.message, fg=typer.colors.GREEN if outcome.loaded else typer.colors.RED)
+    if outcome.report_csv:
+        typer.echo(f"错误报告 / error report: {outcome.report_csv}")
+        typer.echo(f"                         {outcome.report_xlsx}")
+    if not outcome.loaded:
         raise typer.Exit(1)
 
 

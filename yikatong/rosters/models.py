@@ -40,7 +40,9 @@ class Roster(models.Model):
         verbose_name = "申报名册"
         verbose_name_plural = "申报名册"
         constraints = [
-            models.UniqueConstraint(fields=["policy", "period", "village"], name="one_roster_per_village_period"),
+            models.UniqueConstraint(
+                fields=["policy", "period", "village"], name="one_roster_per_village_period"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -100,15 +102,21 @@ class ObjectionState(models.TextChoices):
 
 
 class Objection(models.Model):
-    """公示异议: an objection against a line (or the whole roster) during public notice, and its settlement."""
+    """公示异议: an objection against a line (or the whole roster) during public notice, and how it ended."""
 
     roster = models.ForeignKey(Roster, on_delete=models.CASCADE, related_name="objections")
-    line = models.ForeignKey(RosterLine, on_delete=models.CASCADE, null=True, blank=True, related_name="objections")
+    line = models.ForeignKey(
+        RosterLine, on_delete=models.CASCADE, null=True, blank=True, related_name="objections"
+    )
     text = models.TextField("异议内容")
     lodged_by = models.CharField("提出人（可匿名）", max_length=64, blank=True)
-    channel = models.CharField("来源", max_length=16, choices=[("public", _("网上公示")), ("paper", _("书面/口头"))])
+    channel = models.CharField(
+        "来源", max_length=16, choices=[("public", _("网上公示")), ("paper", _("书面/口头"))]
+    )
     lodged_at = models.DateTimeField("提出时间", default=timezone.now)
-    state = models.CharField("处理结果", max_length=16, choices=ObjectionState.choices, default=ObjectionState.OPEN)
+    state = models.CharField(
+        "处理结果", max_length=16, choices=ObjectionState.choices, default=ObjectionState.OPEN
+    )
     settlement = models.TextField("处理意见", blank=True)
     settled_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"

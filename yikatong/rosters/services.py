@@ -10,6 +10,7 @@ import datetime as dt
 from decimal import Decimal
 from typing import Any
 
+import polars as pl
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Max
@@ -19,6 +20,7 @@ from yikatong.accounts.restrict import AccessDenied, ensure_in_scope
 from yikatong.audit.services import audit_record
 from yikatong.core.models import Region, RegionLevel
 from yikatong.core.periods import InvalidPeriod, Period
+from yikatong.core.tables import insert_frame, read_frame
 from yikatong.policies.domain.amount import Beneficiary, standard_amount
 from yikatong.policies.models import Policy
 from yikatong.policies.selectors import standard_of, version_for
@@ -27,12 +29,11 @@ from yikatong.rosters.domain import workflow
 from yikatong.rosters.models import LineState, Objection, ObjectionState, Roster, RosterEvent, RosterLine
 
 
-def _move(roster: Roster, target: str, *, user: Any, comment: str = "", deadline: dt.datetime | None) -> Roster:
+def _move(
+    roster: Roster, target: str, *, user: Any, comment: str = "", deadline: dt.datetime | None
+) -> Roster:
     """Check and make one move of a locked roster; record it."""
-    try:
-        workflow.check_move(roster.state, target, getattr(user, "role", ""))
-    except workflow.IllegalMove as exc:
-        raise ValidationError(str(exc)) from exc
+    _check(roster, target, user)
     now = timezone.now()
     late = roster.deadline is not None and now > roster.deadline
     RosterEvent.objects.create(
@@ -61,6 +62,13 @@ def _move(roster: Roster, target: str, *, user: Any, comment: str = "", deadline
     return roster
 
 
+def _check(roster: Roster, target: str, user: Any) -> None:
+    try:
+        workflow.check_move(roster.state, target, getattr(user, "role", ""))
+    except workflow.IllegalMove as exc:
+        raise ValidationError(str(exc)) from exc
+
+
 def _locked(user: Any, roster: Roster, action: str = "change") -> Roster:
     ensure_in_scope(user, roster, action)
     return Roster.objects.select_for_update().select_related("policy_version", "village").get(pk=roster.pk)
@@ -79,7 +87,9 @@ def roster_create(*, user: Any, policy_code: str, period: str, village_code: str
         parsed = Period.parse(period)
     except InvalidPeriod as exc:
         raise ValidationError({"period": str(exc)}) from exc
-    village = Region.objects.restrict(user, "change").filter(code=village_code, level=RegionLevel.VILLAGE).first()
+    village = (
+        Region.objects.restrict(user, "change").filter(code=village_code, level=RegionLevel.VILLAGE).first()
+    )
     if village is None:
         raise AccessDenied("只能为本村（社区）建立申报名册")
     policy = Policy.objects.filter(code=policy_code).first()
@@ -88,9 +98,13 @@ def roster_create(*, user: Any, policy_code: str, period: str, village_code: str
         raise ValidationError({"policy": f"补贴项目 {policy_code} 在 {parsed.label_zh} 没有执行中的政策"})
     if Roster.objects.filter(policy=policy, period=str(parsed), village=village).exists():
         raise ValidationError("本村该项目该期间的名册已存在")
-    roster = Roster.objects.create(
-        policy=policy, policy_version=version, period=str(parsed), village=village, created_by=user
-    )
+    try:
+        with transaction.atomic():
+            roster = Roster.objects.create(
+                policy=policy, policy_version=version, period=str(parsed), village=village, created_by=user
+            )
+    except IntegrityError as exc:  # a concurrent request created it first
+        raise ValidationError("本村该项目该期间的名册已存在") from exc
     RosterEvent.objects.create(roster=roster, to_state=workflow.DRAFT, actor=user, comment="建立名册")
     audit_record(action="roster.create", obj=roster, region_code=village.code, actor=user)
     return roster
@@ -112,7 +126,7 @@ def _standard_for(roster: Roster, person: Person, quantity: Decimal) -> tuple[in
 def roster_line_add(
     *, user: Any, roster: Roster, person: Person, quantity: Decimal, amount_fen: int | None = None
 ) -> RosterLine:
-    """Add one line by hand; the standard amount is computed, a typed amount that differs is kept and flagged."""
+    """Add one line by hand; the standard amount is computed, a differing typed amount kept and flagged."""
     roster = _locked(user, roster)
     if roster.state not in workflow.EDITABLE:
         raise ValidationError("名册已提交，不能再修改；如需更正请等待退回")
@@ -158,28 +172,49 @@ def roster_line_remove(*, user: Any, line: RosterLine) -> None:
 
 @transaction.atomic
 def roster_prefill(*, user: Any, roster: Roster) -> int:
-    """Copy last period's approved lines, minus persons now dead or moved away (the usual monthly roll-over)."""
+    """Copy last period's approved lines, minus persons now dead or moved away (the monthly roll-over)."""
+    from yikatong.rosters.imports import LINE_COLUMNS, with_amounts
+
     roster = _locked(user, roster)
     if roster.state != workflow.DRAFT or roster.lines.exists():
         raise ValidationError("只有空白的草稿名册可以按上期名册预填")
     period = Period.parse(roster.period)
-    previous = RosterLine.objects.filter(
-        policy=roster.policy, period=str(period.previous()), state=LineState.APPROVED, person__village=roster.village
-    ).select_related("person")
+    previous = read_frame(
+        "SELECT l.person_id, CAST(l.quantity AS varchar(20)) AS quantity, "
+        "CAST(p.birth_date AS varchar(10)) AS birth_date, p.village_id AS person_village, "
+        "p.relation, p.id_bidx "
+        "FROM rosters_rosterline l JOIN registry_person p ON p.id = l.person_id "
+        "WHERE l.policy_id = %s AND l.period = %s AND l.state = 'approved' AND p.village_id = %s "
+        "ORDER BY l.line_no",
+        [roster.policy_id, str(period.previous()), roster.village_id],
+        schema={"person_id": pl.Int64},
+    )
     deaths = RegistrySnapshot.objects.filter(kind=RegistryKind.DEATHS).order_by("-uploaded_at").first()
-    dead: set[str] = set()
-    if deaths is not None:
-        dead = set(
-            DeathRecord.objects.filter(snapshot=deaths, death_date__lt=period.start).values_list("id_bidx", flat=True)
+    if deaths is not None and previous.height:
+        dead = DeathRecord.objects.filter(snapshot=deaths, death_date__lt=period.start)
+        previous = previous.filter(~pl.col("id_bidx").is_in(list(dead.values_list("id_bidx", flat=True))))
+    if previous.height:
+        lines = with_amounts(
+            previous.with_columns(pl.lit("0.00").alias("amount")), standard_of(roster.policy_version), period
+        ).with_columns(
+            pl.col("standard_fen").fill_null(0).alias("amount_fen"),
+            pl.lit(False).alias("amount_differs"),
+            pl.int_range(1, pl.len() + 1).alias("line_no"),
+            pl.lit(roster.pk).alias("roster_id"),
+            pl.lit(roster.policy_id).alias("policy_id"),
+            pl.lit(roster.period).alias("period"),
+            pl.lit(LineState.PENDING).alias("state"),
+            pl.lit("").alias("reason"),
         )
-    added = 0
-    for old in previous:
-        if old.person.id_bidx in dead:
-            continue
-        roster_line_add(user=user, roster=roster, person=old.person, quantity=old.quantity)
-        added += 1
-    audit_record(action="roster.prefill", obj=roster, region_code=roster.village_id, after={"lines": added}, actor=user)
-    return added
+        insert_frame("rosters_rosterline", lines, LINE_COLUMNS)
+    audit_record(
+        action="roster.prefill",
+        obj=roster,
+        region_code=roster.village_id,
+        after={"lines": previous.height},
+        actor=user,
+    )
+    return previous.height
 
 
 @transaction.atomic
@@ -200,9 +235,14 @@ def roster_submit(*, user: Any, roster: Roster) -> Roster:
 def objection_lodge(*, roster: Roster, text: str, channel: str, line: RosterLine | None = None,
                     lodged_by: str = "", user: Any = None) -> Objection:  # fmt: skip
     """Anyone may object to a line during public notice (from the public page, or a clerk for a paper one)."""
+    if user is not None:
+        ensure_in_scope(user, roster, "change")
     roster = Roster.objects.select_for_update().get(pk=roster.pk)
-    if roster.state != workflow.PUBLICIZING:
+    closed = roster.publicity_end is not None and roster.publicity_end <= timezone.now()
+    if roster.state != workflow.PUBLICIZING or (channel == "public" and closed):
         raise ValidationError("该名册不在公示期内，不能提出异议")
+    if line is not None and line.state == LineState.REMOVED:
+        raise ValidationError("该人员已从名册中删除")
     if not text.strip():
         raise ValidationError({"text": "请填写异议内容"})
     if line is not None and line.roster_id != roster.pk:
@@ -237,7 +277,9 @@ def objection_settle(*, user: Any, objection: Objection, upheld: bool, settlemen
     objection.settled_at = timezone.now()
     objection.save()
     if upheld and objection.line is not None:
-        RosterLine.objects.filter(pk=objection.line.pk).update(state=LineState.REMOVED, reason=settlement.strip())
+        RosterLine.objects.filter(pk=objection.line.pk).update(
+            state=LineState.REMOVED, reason=settlement.strip()
+        )
     audit_record(
         action="roster.objection_settle",
         obj=objection,
@@ -254,7 +296,11 @@ def publicity_close(*, user: Any, roster: Roster, now: dt.datetime | None = None
     roster = _locked(user, roster)
     now = now or timezone.now()
     if roster.publicity_end is None or now < roster.publicity_end:
-        end = timezone.localtime(roster.publicity_end).strftime("%Y-%m-%d %H:%M") if roster.publicity_end else "—"
+        end = (
+            timezone.localtime(roster.publicity_end).strftime("%Y-%m-%d %H:%M")
+            if roster.publicity_end
+            else "—"
+        )
         raise ValidationError(f"公示期未满，{end} 后方可结束公示")
     if roster.objections.filter(state=ObjectionState.OPEN).exists():
         raise ValidationError("还有未处理的公示异议，处理完毕后才能结束公示")
@@ -292,10 +338,17 @@ def line_review(*, user: Any, line: RosterLine, accept: bool, reason: str = "") 
 def township_finish(*, user: Any, roster: Roster, accept_pending: bool = False) -> Roster:
     """The township closes its review (optionally accepting every line not yet decided) and passes it on."""
     roster = _locked(user, roster)
+    _check(roster, workflow.TOWNSHIP_REVIEWED, user)
     pending = roster.lines.filter(state=LineState.PENDING)
-    if accept_pending and roster.state == workflow.PUBLICIZED:
+    if accept_pending:
         count = pending.update(state=LineState.ACCEPTED)
-        audit_record(action="roster.bulk_accept", obj=roster, region_code=roster.village_id, after={"lines": count})
+        audit_record(
+            action="roster.bulk_accept",
+            obj=roster,
+            region_code=roster.village_id,
+            after={"lines": count},
+            actor=user,
+        )
     elif pending.exists():
         raise ValidationError(f"还有 {pending.count()} 行未审核")
     deadline = timezone.now() + _days(roster.policy_version.review_days)
@@ -318,6 +371,7 @@ def roster_return(*, user: Any, roster: Roster, comment: str) -> Roster:
 def roster_approve(*, user: Any, roster: Roster) -> Roster:
     """The department approves; accepted lines become approved (one approval per person, policy, period)."""
     roster = _locked(user, roster)
+    _check(roster, workflow.APPROVED, user)
     try:
         with transaction.atomic():
             roster.lines.filter(state=LineState.ACCEPTED).update(state=LineState.APPROVED)

@@ -44,9 +44,15 @@ def check_move(current: str, target: str, role: str) -> None:
     """Refuse a move that skips a state, goes backwards, or is made by the wrong role."""
     who = MOVES.get((current, target))
     if who is None:
-        raise IllegalMove(f"名册当前为“{LABELS.get(current, current)}”，不能直接变为“{LABELS.get(target, target)}”")
+        raise IllegalMove(
+            f"名册当前为“{LABELS.get(current, current)}”，不能直接变为“{LABELS.get(target, target)}”"
+        )
     if role != who:
         raise IllegalMove(f"“{LABELS[current]}→{LABELS[target]}”应由{_ROLE_NAMES[who]}办理")
 
 
-_ROLE_NAMES = {"village_clerk": "村（社区）经办人", "township_reviewer": "乡镇审核人", "dept_reviewer": "业务主管部门"}
+_ROLE_NAMES = {
+    "village_clerk": "村（社区）经办人",
+    "township_reviewer": "乡镇审核人",
+    "dept_reviewer": "业务主管部门",
+}

@@ -1,0 +1,265 @@
+"""Roster screens: the list, the task queue (待办), one roster with its actions, the printable notice, and the
+public notices (公示) where anyone may object."""
+
+from __future__ import annotations
+
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from yikatong.accounts.restrict import AccessDenied
+from yikatong.core.masking import mask_id_number, mask_name
+from yikatong.core.money import InvalidAmount, yuan_to_fen
+from yikatong.policies.selectors import published_in_force
+from yikatong.registry.selectors import person_search
+from yikatong.rosters import selectors, services
+from yikatong.rosters.domain import workflow
+from yikatong.rosters.models import LineState, ObjectionState, Roster, RosterLine
+
+
+def _role(request: HttpRequest) -> str:
+    return str(getattr(request.user, "role", ""))
+
+
+def _refused(request: HttpRequest, exc: ValidationError | AccessDenied | InvalidAmount) -> None:
+    for message in exc.messages if isinstance(exc, ValidationError) else [str(exc)]:
+        messages.error(request, message)
+
+
+def _roster(request: HttpRequest, pk: int) -> Roster:
+    """A roster the user may see; anyone else's is simply not there (404)."""
+    rosters = Roster.objects.restrict(request.user, "view").select_related(
+        "policy__department", "policy_version", "village__parent"
+    )
+    return get_object_or_404(rosters, pk=pk)
+
+
+@login_required
+def roster_list(request: HttpRequest) -> HttpResponse:
+    """The rosters the user may see, with state, deadline and line counts."""
+    rosters = selectors.roster_list(user=request.user)
+    may_create = _role(request) == "village_clerk"
+    return render(request, "rosters/roster_list.html", {"rosters": rosters, "may_create": may_create})
+
+
+@login_required
+def todo(request: HttpRequest) -> HttpResponse:
+    """我的待办: the rosters waiting on the user's role, earliest deadline first."""
+    return render(request, "rosters/todo.html", {"items": selectors.todo(user=request.user)})
+
+
+@login_required
+def roster_new(request: HttpRequest) -> HttpResponse:
+    """A village clerk opens a roster for a published policy and a period, for their own village."""
+    if _role(request) != "village_clerk":
+        raise Http404
+    versions = published_in_force()
+    if request.method == "POST":
+        region = getattr(request.user, "region", None)
+        try:
+            roster = services.roster_create(
+                user=request.user,
+                policy_code=request.POST.get("policy", ""),
+                period=request.POST.get("period", "").strip(),
+                village_code=region.code if region is not None else "",
+            )
+        except (ValidationError, AccessDenied) as exc:
+            _refused(request, exc)
+        else:
+            messages.success(request, _("申报名册已建立"))
+            return redirect("rosters:detail", pk=roster.pk)
+    context = {"versions": versions, "posted": request.POST}
+    return render(request, "rosters/roster_new.html", context)
+
+
+@login_required
+def roster_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    """One roster: facts, lines, objections, history, and the actions the user's role may take now."""
+    roster = _roster(request, pk)
+    role = _role(request)
+    lines = roster.lines.select_related("person").prefetch_related("objections")
+    objections = roster.objections.select_related("line__person", "settled_by")
+    events = roster.events.select_related("actor")
+    clerk = role == "village_clerk"
+    context: dict[str, Any] = {
+        "roster": roster,
+        "lines": lines,
+        "objections": objections,
+        "events": events,
+        "labels": workflow.LABELS,
+        "may_edit": clerk and roster.state in workflow.EDITABLE,
+        "may_prefill": clerk and roster.state == workflow.DRAFT and not lines.exists(),
+        "may_publicize": clerk and roster.state == workflow.PUBLICIZING,
+        "may_review": role == "township_reviewer" and roster.state == workflow.PUBLICIZED,
+        "may_approve": role == "dept_reviewer" and roster.state == workflow.TOWNSHIP_REVIEWED,
+        "pending": LineState.PENDING,
+        "open": ObjectionState.OPEN,
+    }
+    return render(request, "rosters/roster_detail.html", context)
+
+
+def _notice_rows(roster: Roster) -> list[dict[str, Any]]:
+    """The lines as the public sees them: names and ID numbers masked whoever looks."""
+    lines = roster.lines.exclude(state=LineState.REMOVED).select_related("person")
+    return [
+        {
+            "pk": line.pk,
+            "line_no": line.line_no,
+            "name": mask_name(line.person.name),
+            "id_number": mask_id_number(line.person.id_number),
+            "quantity": line.quantity,
+            "amount_fen": line.amount_fen,
+        }
+        for line in lines
+    ]
+
+
+@login_required
+def roster_notice(request: HttpRequest, pk: int) -> HttpResponse:
+    """The printable notice (公示) for the village board."""
+    roster = _roster(request, pk)
+    rows = _notice_rows(roster)
+    total = sum(r["amount_fen"] for r in rows)
+    return render(request, "rosters/notice.html", {"roster": roster, "rows": rows, "total": total})
+
+
+def _quantity(text: str) -> Decimal:
+    try:
+        value = Decimal(text.strip() or "1")
+    except InvalidOperation as exc:
+        raise ValidationError(_("数量格式错误")) from exc
+    if not value.is_finite() or value <= 0:
+        raise ValidationError(_("数量须大于0"))
+    return value
+
+
+def _add_line(request: HttpRequest, roster: Roster) -> None:
+    number = request.POST.get("id_number", "").strip()
+    if not number:
+        raise ValidationError(_("请填写完整的身份证号"))
+    found = person_search(user=request.user, query=number)
+    if found.message:
+        raise ValidationError(found.message)
+    if len(found.persons) != 1:
+        raise ValidationError(_("本人管辖范围内没有找到此人"))
+    amount_text = request.POST.get("amount", "").strip()
+    amount = yuan_to_fen(amount_text) if amount_text else None
+    line = services.roster_line_add(
+        user=request.user,
+        roster=roster,
+        person=found.persons[0],
+        quantity=_quantity(request.POST.get("quantity", "")),
+        amount_fen=amount,
+    )
+    messages.success(request, _("已添加第%(n)s行") % {"n": line.line_no})
+
+
+def _line(roster: Roster, request: HttpRequest) -> RosterLine:
+    return get_object_or_404(roster.lines.all(), pk=request.POST.get("line") or 0)
+
+
+def _act(request: HttpRequest, roster: Roster, action: str) -> None:
+    user = request.user
+    post = request.POST
+    if action == "add_line":
+        _add_line(request, roster)
+    elif action == "remove_line":
+        services.roster_line_remove(user=user, line=_line(roster, request))
+        messages.success(request, _("已删除该行"))
+    elif action == "prefill":
+        added = services.roster_prefill(user=user, roster=roster)
+        messages.success(request, _("已按上期名册预填%(n)s行") % {"n": added})
+    elif action == "submit":
+        services.roster_submit(user=user, roster=roster)
+        messages.success(request, _("名册已提交，开始公示"))
+    elif action == "objection":
+        if _role(request) != "village_clerk":
+            raise AccessDenied(_("书面异议由村（社区）经办人登记"))
+        line = _line(roster, request) if post.get("line") else None
+        services.objection_lodge(
+            roster=roster,
+            line=line,
+            text=post.get("text", ""),
+            lodged_by=post.get("lodged_by", ""),
+            channel="paper",
+            user=user,
+        )
+        messages.success(request, _("异议已登记"))
+    elif action == "settle":
+        objection = get_object_or_404(roster.objections.all(), pk=post.get("objection") or 0)
+        upheld = post.get("upheld") == "1"
+        services.objection_settle(
+            user=user, objection=objection, upheld=upheld, settlement=post.get("settlement", "")
+        )
+        messages.success(request, _("异议已处理"))
+    elif action == "close":
+        services.publicity_close(user=user, roster=roster)
+        messages.success(request, _("公示已结束，名册已报乡镇审核"))
+    elif action == "review":
+        line = _line(roster, request)
+        accept = post.get("accept") == "1"
+        services.line_review(user=user, line=line, accept=accept, reason=post.get("reason", ""))
+        messages.success(request, _("第%(n)s行已审核") % {"n": line.line_no})
+    elif action == "finish":
+        services.township_finish(user=user, roster=roster, accept_pending=post.get("accept_pending") == "1")
+        messages.success(request, _("乡镇审核已完成，已报主管部门审批"))
+    elif action == "return":
+        services.roster_return(user=user, roster=roster, comment=post.get("comment", ""))
+        messages.success(request, _("已退回村（社区）修改"))
+    elif action == "approve":
+        services.roster_approve(user=user, roster=roster)
+        messages.success(request, _("名册已审批通过"))
+    else:
+        raise Http404
+
+
+@login_required
+@require_POST
+def roster_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
+    """Every change of a roster, one named action at a time; refusals come back as messages."""
+    roster = _roster(request, pk)
+    try:
+        _act(request, roster, action)
+    except (ValidationError, AccessDenied, InvalidAmount) as exc:
+        _refused(request, exc)
+    return redirect("rosters:detail", pk=roster.pk)
+
+
+# ---- the public notices: no sign-in ----------------------------------------------------------------
+
+
+def public_list(request: HttpRequest) -> HttpResponse:
+    """Every roster in public notice now."""
+    return render(request, "public/notice_list.html", {"rosters": selectors.public_notices()})
+
+
+def public_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    """One notice, masked, with an objection form per line and for the whole roster."""
+    roster = get_object_or_404(selectors.public_notices(), pk=pk)
+    if request.method == "POST":
+        line_pk = request.POST.get("line")
+        line = None
+        if line_pk:
+            line = get_object_or_404(roster.lines.exclude(state=LineState.REMOVED), pk=line_pk)
+        try:
+            services.objection_lodge(
+                roster=roster,
+                line=line,
+                text=request.POST.get("text", ""),
+                lodged_by=request.POST.get("lodged_by", ""),
+                channel="public",
+            )
+        except ValidationError as exc:
+            _refused(request, exc)
+        else:
+            messages.success(request, _("您的异议已收到，村（社区）将在公示期内核实处理。"))
+        return redirect("public_notices:detail", pk=roster.pk)
+    rows = _notice_rows(roster)
+    return render(request, "public/notice_detail.html", {"roster": roster, "rows": rows})
