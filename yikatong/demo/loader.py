@@ -119,6 +119,10 @@ def load_demo_if_empty(*, data_dir: Path, persons: int, echo: Callable[[str], ob
     echo(f"正在生成 {persons} 人的演示登记数据到 {out} …")
     county = generate_county(out, persons=persons, seed=2721)
     load_demo_registries(county.files, echo=echo)
+    from yikatong.demo.rosters import load_demo_rosters
+
+    echo("正在建立永丰村高龄津贴申报名册（9月已审批，10月公示中）…")
+    load_demo_rosters()
     return True
 
 
