@@ -21,6 +21,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from benchdb import benchmark_database
+
 REPO = Path(__file__).resolve().parent.parent
 
 
@@ -86,19 +88,7 @@ def main() -> None:
     took = time.perf_counter() - started
     print(f"generated {county.persons:,} persons, {county.cards:,} cards in {took:.1f} s")
 
-    name = args.database.rsplit("/", 1)[1]
-    admin = args.database.rsplit("/", 1)[0] + "/postgres"
-    subprocess.run(["psql", admin, "-qc", f"DROP DATABASE IF EXISTS {name}"], check=True)
-    subprocess.run(["psql", admin, "-qc", f"CREATE DATABASE {name}"], check=True)
-    env = {
-        **os.environ,
-        "DATABASE_URL": args.database,
-        "YIKATONG_TESTING": "1",
-        "YIKATONG_DATA_DIR": str(args.dir / "data"),
-        "PYTHONPATH": str(REPO),
-        "DJANGO_SETTINGS_MODULE": "yikatong.settings",
-    }
-    try:
+    with benchmark_database(args.database, args.dir / "data", keep=args.keep) as env:
         _prepare(env)
         total = {"first": 0.0, "again": 0.0}
         print(f"{'phase':<18}{'rows':>10}{'seconds':>9}{'rows/s':>10}{'peak MB':>9}  result")
@@ -125,9 +115,6 @@ def main() -> None:
                     f"{figures['peak_mb']:>9,}  {outcome}"
                 )
         print(f"persons + cards: first import {total['first']:.1f} s, re-import {total['again']:.1f} s")
-    finally:
-        if not args.keep:
-            subprocess.run(["psql", admin, "-qc", f"DROP DATABASE IF EXISTS {name}"], check=False)
 
 
 if __name__ == "__main__":

@@ -28,6 +28,7 @@ from pathlib import Path
 
 import numpy as np
 import polars as pl
+from benchdb import benchmark_database
 
 REPO = Path(__file__).resolve().parent.parent
 VILLAGE = "232722100201"  # 永丰村, 塔河镇
@@ -175,19 +176,7 @@ def main() -> None:
     persons_file, roster_file = _files(county.files["persons"], out, args.lines)
     print(f"generated {county.persons:,} persons (all in village {VILLAGE}), roster of {args.lines:,} lines")
 
-    name = args.database.rsplit("/", 1)[1]
-    admin = args.database.rsplit("/", 1)[0] + "/postgres"
-    subprocess.run(["psql", admin, "-qc", f"DROP DATABASE IF EXISTS {name}"], check=True)
-    subprocess.run(["psql", admin, "-qc", f"CREATE DATABASE {name}"], check=True)
-    env = {
-        **os.environ,
-        "DATABASE_URL": args.database,
-        "YIKATONG_TESTING": "1",
-        "YIKATONG_DATA_DIR": str(args.dir / "data"),
-        "PYTHONPATH": str(REPO),
-        "DJANGO_SETTINGS_MODULE": "yikatong.settings",
-    }
-    try:
+    with benchmark_database(args.database, args.dir / "data", keep=args.keep) as env:
         subprocess.run(
             [sys.executable, __file__, "--phase", "prepare", str(persons_file)], env=env, cwd=REPO, check=True
         )
@@ -206,9 +195,6 @@ def main() -> None:
             f"peak RSS {figures['peak_mb']:,} MB (target < 10 s)"
         )
         print(figures["message"])
-    finally:
-        if not args.keep:
-            subprocess.run(["psql", admin, "-qc", f"DROP DATABASE IF EXISTS {name}"], check=False)
 
 
 if __name__ == "__main__":

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from decimal import Decimal
 from pathlib import Path
 
@@ -12,12 +11,11 @@ from django.test import Client
 from typer.testing import CliRunner
 
 from tests.support.registry import frame_of, id_number, make_person, write_csv
+from tests.support.rosters import publish_elderly_allowance
 from tests.support.world import VILLAGE_A, VILLAGE_B, World
 from yikatong.accounts.restrict import AccessDenied
 from yikatong.audit.models import AuditEvent
 from yikatong.cli import app
-from yikatong.policies import services as policy_services
-from yikatong.policies.models import PolicyVersion
 from yikatong.registry.models import Person
 from yikatong.rosters import services
 from yikatong.rosters.domain import workflow
@@ -30,29 +28,9 @@ HEADER = ["序号", "项目代码", "发放期间", "身份证号", "姓名", "�
 PERIOD = "2026-10"
 
 
-def _publish(world: World, code: str = "GLJT") -> PolicyVersion:
-    version = policy_services.policy_draft_create(
-        user=world.user("dept_reviewer"),
-        code=code,
-        department=None,
-        data={
-            "effective_from": dt.date(2025, 1, 1),
-            "name": "高龄津贴",
-            "basis_title": "塔河县高龄老人津贴发放管理办法",
-            "target": "年满80周岁的老年人",
-            "unit": "month",
-            "frequency": "monthly",
-            "min_age": 80,
-        },
-        bands=[{"rate": Decimal(50), "min_age": 80, "max_age": 89}, {"rate": Decimal(100), "min_age": 90}],
-    )
-    policy_services.policy_version_submit(user=world.user("dept_reviewer"), version=version)
-    return policy_services.policy_version_publish(user=world.user("finance"), version=version)
-
-
 @pytest.fixture
 def roster(world: World) -> Roster:
-    _publish(world)
+    publish_elderly_allowance(world)
     return services.roster_create(
         user=world.user("village_clerk", "village_a"),
         policy_code="GLJT",
@@ -152,7 +130,7 @@ def test_upload_is_refused_when_the_roster_is_not_editable_or_not_the_users(
 
 
 def test_api_creates_a_roster_and_reads_it_back_masked_by_role(world: World, tmp_path: Path) -> None:
-    _publish(world)
+    publish_elderly_allowance(world)
     person = _person(name="王秀英")
     clerk = Client()
     clerk.force_login(world.user("village_clerk", "village_a"))
@@ -196,7 +174,7 @@ def test_api_creates_a_roster_and_reads_it_back_masked_by_role(world: World, tmp
 
 
 def test_cli_import_roster_creates_the_roster_and_uploads(world: World, tmp_path: Path) -> None:
-    _publish(world)
+    publish_elderly_allowance(world)
     path = write_csv(tmp_path / "roster.csv", HEADER, [_line(1, _person()), _line(2, _person(), "70.00")])
     runner = CliRunner()
     arguments = [

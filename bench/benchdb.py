@@ -1,0 +1,33 @@
+"""A throw-away PostgreSQL database for a benchmark, and the environment its child processes run in."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+@contextmanager
+def benchmark_database(url: str, data_dir: Path, *, keep: bool = False) -> Iterator[dict[str, str]]:
+    """Create the database afresh, yield the environment for `yikatong` processes on it, drop it after."""
+    name = url.rsplit("/", 1)[1]
+    admin = url.rsplit("/", 1)[0] + "/postgres"
+    subprocess.run(["psql", admin, "-qc", f"DROP DATABASE IF EXISTS {name}"], check=True)
+    subprocess.run(["psql", admin, "-qc", f"CREATE DATABASE {name}"], check=True)
+    env = {
+        **os.environ,
+        "DATABASE_URL": url,
+        "YIKATONG_TESTING": "1",
+        "YIKATONG_DATA_DIR": str(data_dir),
+        "PYTHONPATH": str(REPO),
+        "DJANGO_SETTINGS_MODULE": "yikatong.settings",
+    }
+    try:
+        yield env
+    finally:
+        if not keep:
+            subprocess.run(["psql", admin, "-qc", f"DROP DATABASE IF EXISTS {name}"], check=False)
