@@ -368,6 +368,79 @@ def _import_roster(
         raise typer.Exit(1)
 
 
+@app.command()
+def audit(
+    registry_dir: Annotated[
+        Path,
+        typer.Option("--registry-dir", help="比对数据文件夹 / folder of registry files", file_okay=False),
+    ],
+    roster: Annotated[Path, typer.Option(help="申报名册 CSV 或 Excel / roster file", dir_okay=False)],
+    period: Annotated[str, typer.Option(help="发放期间，如 2026-10 / period")],
+    out: Annotated[Path, typer.Option(help="核查疑点输出 CSV / findings CSV", dir_okay=False)],
+    previous_roster: Annotated[
+        Path | None, typer.Option("--previous-roster", help="上期名册 / previous roster", dir_okay=False)
+    ] = None,
+    rules: Annotated[str, typer.Option(help="只运行这些规则，逗号分隔 / only these rule codes")] = "",
+) -> None:
+    """事后专项核查：用文件比对名册，无需数据库和登录 / Offline audit of a roster against registry files."""
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+    from rich.table import Table
+
+    from yikatong.bulk.reader import UnreadableFile
+    from yikatong.checks.engine import CATALOGUE, run
+    from yikatong.checks.engine.files import load_directory, write_findings
+    from yikatong.core.periods import InvalidPeriod, Period
+
+    try:
+        parsed_period = Period.parse(period)
+    except InvalidPeriod as exc:
+        typer.secho(f"发放期间：{exc}", fg=typer.colors.RED, err=True)
+        raise typer.Exit(2) from exc
+    codes = [code.strip().upper() for code in rules.split(",") if code.strip()] or None
+    unknown = [code for code in codes or [] if code not in CATALOGUE]
+    if unknown:
+        typer.secho(f"未知的核查规则：{'、'.join(unknown)}", fg=typer.colors.RED, err=True)
+        raise typer.Exit(2)
+    for path, what in ((roster, "申报名册"), (previous_roster, "上期名册")):
+        if path is not None and not path.is_file():
+            typer.secho(f"{what}文件“{path}”不存在", fg=typer.colors.RED, err=True)
+            raise typer.Exit(2)
+    console = Console()
+    try:
+        with console.status("读取文件 / reading files …"):
+            inputs = load_directory(registry_dir, roster, previous_roster, parsed_period)
+    except UnreadableFile as exc:
+        typer.secho(str(exc), fg=typer.colors.RED, err=True)
+        raise typer.Exit(2) from exc
+    for note in inputs.notes:
+        typer.secho(note, fg=typer.colors.YELLOW)
+    with Progress(
+        TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), console=console, transient=True
+    ) as bar:
+        job = bar.add_task("核查 / checking", total=len(codes or CATALOGUE))
+
+        def progress(code: str, done: int, total: int) -> None:
+            bar.update(job, completed=done, total=total, description=f"核查 / checking {code}")
+
+        result = run(inputs, codes, progress)
+    write_findings(result.findings, out, inputs.lines)
+    table = Table(title=f"核查结果 / findings per rule（{parsed_period}，{inputs.lines.height}行）")
+    table.add_column("规则 / rule")
+    table.add_column("名称 / title")
+    table.add_column("疑点数 / findings", justify="right")
+    counts = {row["rule"]: row["count"] for row in result.summary.iter_rows(named=True)}
+    for code, rule in CATALOGUE.items():
+        if code in counts:
+            table.add_row(code, rule.title_zh, str(counts[code]))
+        elif code in result.skipped:
+            table.add_row(code, rule.title_zh, "跳过 / skipped")
+    console.print(table)
+    for code, reason in result.skipped.items():
+        typer.echo(f"  {code} 跳过 / skipped：{reason}")
+    typer.echo(f"共 {result.findings.height} 条疑点，已写入 / written to {out}")
+
+
 @app.command(context_settings={"allow_extra_args": True, "ignore_unknown_options": True})
 def manage(ctx: typer.Context) -> None:
     """运行 Django 管理命令（如 migrate）/ Run a Django management command."""

@@ -1,0 +1,93 @@
+"""The catalogue of rules: each code of DESIGN.md's Checks table with severity, blocking flag, inputs."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import polars as pl
+
+from yikatong.checks.engine import rules
+from yikatong.checks.engine.inputs import AuditInputs
+
+SEVERITIES = ("high", "medium", "low")
+SEVERITY_ZH = {"high": "高", "medium": "中", "low": "低"}
+
+
+@dataclass(frozen=True)
+class Rule:
+    """核查规则: one check, the inputs it needs and how much a finding of it matters."""
+
+    code: str
+    severity: str
+    blocking: bool
+    title_zh: str
+    needs: tuple[str, ...]
+    check: Callable[[AuditInputs], pl.DataFrame]
+
+    def __post_init__(self) -> None:
+        """Refuse unknown severities."""
+        if self.severity not in SEVERITIES:
+            raise ValueError(f"rule {self.code}: unknown severity {self.severity!r}")
+
+    def findings(self, inputs: AuditInputs) -> pl.DataFrame:
+        """The rule's findings on these inputs, with its severity filled in."""
+        found = self.check(inputs)
+        return found.with_columns(
+            pl.lit(self.code).alias("rule"), pl.lit(self.severity).alias("severity")
+        ).select(rules.FINDING_COLUMNS)
+
+
+def _rule(
+    code: str,
+    severity: str,
+    blocking: bool,
+    title: str,
+    needs: tuple[str, ...],
+    check: Callable[[AuditInputs], pl.DataFrame],
+) -> tuple[str, Rule]:
+    return code, Rule(code, severity, blocking, title, ("lines", *needs), check)
+
+
+CATALOGUE: dict[str, Rule] = dict(
+    [
+        _rule("ID_INVALID", "high", True, "身份证号无效", (), rules.id_invalid),
+        _rule("DECEASED", "high", True, "死亡人员冒领", ("deaths",), rules.deceased),
+        _rule("DUPLICATE", "high", True, "重复发放", (), rules.duplicate),
+        _rule("NO_CARD", "high", True, "无社保卡账户", ("cards",), rules.no_card),
+        _rule("CARD_INACTIVE", "high", True, "社保卡挂失、冻结或注销", ("cards",), rules.card_inactive),
+        _rule(
+            "ACCOUNT_MISMATCH", "high", True, "人卡分离（非本人社保卡）", ("cards",), rules.account_mismatch
+        ),
+        _rule("SHARED_ACCOUNT", "high", False, "一卡多人领取", (), rules.shared_account),
+        _rule("OVER_STANDARD", "high", True, "超标准发放（多发）", ("policies",), rules.over_standard),
+        _rule(
+            "UNDER_STANDARD",
+            "medium",
+            False,
+            "低于标准发放（少发、截留）",
+            ("policies",),
+            rules.under_standard,
+        ),
+        _rule(
+            "AREA_EXCEEDS", "medium", False, "申报面积超过承包面积", ("policies", "land"), rules.area_exceeds
+        ),
+        _rule("INELIGIBLE", "high", True, "不符合补贴条件", ("policies",), rules.ineligible),
+        _rule("EXCLUSIVE", "high", True, "同期享受互斥项目", ("policies",), rules.exclusive),
+        _rule(
+            "OUT_OF_REGION", "medium", False, "跨村申报（与户籍村不符）", ("persons",), rules.out_of_region
+        ),
+        _rule(
+            "CADRE_HOUSEHOLD",
+            "medium",
+            False,
+            "优亲厚友（干部家庭享受困难救助）",
+            ("policies", "persons", "cadres"),
+            rules.cadre_household,
+        ),
+        _rule("MISSED", "medium", False, "漏发", ("previous",), rules.missed),
+        _rule("LATE", "low", False, "超过时限（迟发）", ("events",), rules.late),
+    ]
+)
+
+BLOCKING = frozenset(code for code, rule in CATALOGUE.items() if rule.blocking)

@@ -1,0 +1,69 @@
+"""What one audit run looks at: the lines under check and the registries they are compared with."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import polars as pl
+
+from yikatong.core.periods import Period
+
+# The inputs a rule may name in ``Rule.needs``; "lines" is always present.
+INPUT_NAMES = (
+    "lines",
+    "persons",
+    "deaths",
+    "cards",
+    "cadres",
+    "land",
+    "policies",
+    "previous",
+    "history",
+    "events",
+)
+
+INPUT_LABELS = {
+    "lines": "申报名册",
+    "persons": "人员信息（persons）",
+    "deaths": "死亡人员（deaths）",
+    "cards": "社保卡账户（cards）",
+    "cadres": "村干部及财政供养人员（cadres）",
+    "land": "土地承包（land）",
+    "policies": "补贴项目清单（policies）",
+    "previous": "上期名册（previous roster）",
+    "history": "本期已发放记录",
+    "events": "流程时限记录（只在平台内核查时有）",
+}
+
+
+@dataclass
+class AuditInputs:
+    """One run's data: roster lines (canonical roster columns plus ``row_no``) and registries as read.
+
+    Registries are the canonical frames of ``read_table``; ``history`` holds lines of the same period
+    already paid in other batches (roster columns); ``sources`` says where each registry came from, in
+    Chinese, for explanations (``{"deaths": "民政死亡登记，2026-09导入"}``).
+    """
+
+    period: Period
+    lines: pl.DataFrame
+    persons: pl.DataFrame | None = None
+    deaths: pl.DataFrame | None = None
+    cards: pl.DataFrame | None = None
+    cadres: pl.DataFrame | None = None
+    land: pl.DataFrame | None = None
+    policies: pl.DataFrame | None = None
+    previous: pl.DataFrame | None = None
+    history: pl.DataFrame | None = None
+    # Workflow deadlines (columns step, due, done as ISO dates, id_number, policy_code); none in file mode.
+    events: pl.DataFrame | None = None
+    sources: dict[str, str] = field(default_factory=dict)
+    # Lines the roster file refused for reasons other than the ID number, kept for the auditor's report.
+    notes: list[str] = field(default_factory=list)
+    # Frames derived once per run (valid lines, standards) and shared by the rules.
+    cache: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
+
+    def missing(self, needs: tuple[str, ...]) -> list[str]:
+        """The inputs among ``needs`` that this run does not have."""
+        return [name for name in needs if getattr(self, name, None) is None]
