@@ -313,6 +313,21 @@ def _default_quantity(unit: str, inputs: AuditInputs) -> Decimal | None:
     return None
 
 
+def _age_on_start(birth: pl.Expr, start: dt.date) -> pl.Expr:
+    """Whole years on the period's first day (null before birth), exactly as the amount function counts."""
+    day = birth.str.to_date("%Y-%m-%d")
+    before_birthday = (day.dt.month() > start.month) | (
+        (day.dt.month() == start.month) & (day.dt.day() > start.day)
+    )
+    age = pl.lit(start.year) - day.dt.year() - before_birthday.cast(pl.Int32)
+    return pl.when(day > pl.lit(start)).then(None).otherwise(age)
+
+
+def _representatives(lines: pl.DataFrame, keys: list[str]) -> pl.DataFrame:
+    """One birth date per combination of keys: the amount function reads a birth date only through the age."""
+    return lines.group_by(keys).agg(pl.col("__birth").first())
+
+
 def _amounts(inputs: AuditInputs) -> pl.DataFrame:
     """Valid lines of known policies with their standard fen (null: no amount) and the reason if none."""
     if "amounts" in inputs.cache:
@@ -323,21 +338,32 @@ def _amounts(inputs: AuditInputs) -> pl.DataFrame:
         valid_lines(inputs)
         .filter(pl.col("policy_code").is_in(list(known)))
         .with_columns(id_birth_date(pl.col("id_number")).alias("__birth"))
+        .with_columns(_age_on_start(pl.col("__birth"), inputs.period.start).alias("__age"))
     )
-    combo = ["policy_code", "__birth", "village_code", "quantity"]
-    results: list[tuple[str, str, str, str | None, int | None, str]] = []
-    for code, birth, village, quantity in lines.select(combo).unique().iter_rows():
+    combo = ["policy_code", "__age", "village_code", "quantity"]
+    results: list[tuple[str, int | None, str, str | None, int | None, str]] = []
+    cases = _representatives(lines, combo).select(
+        "policy_code", "__age", "__birth", "village_code", "quantity"
+    )
+    for code, age, birth, village, quantity in cases.iter_rows():
         standard = known[code]
         amount_of = Decimal(quantity) if quantity else _default_quantity(standard.unit, inputs)
         if amount_of is None:
-            results.append((code, birth, village, quantity, None, "未填写数量"))
+            results.append((code, age, village, quantity, None, "未填写数量"))
             continue
         person = Beneficiary(birth_date=dt.date.fromisoformat(birth), village_code=village)
         amount = standard_amount(standard, person, amount_of, inputs.period)
-        results.append((code, birth, village, quantity, amount.fen, amount.reason))
+        results.append((code, age, village, quantity, amount.fen, amount.reason))
     table = pl.DataFrame(
         results,
-        schema={**dict.fromkeys(combo, pl.String), "__fen": pl.Int64, "__reason": pl.String},
+        schema={
+            "policy_code": pl.String,
+            "__age": lines.schema["__age"],
+            "village_code": pl.String,
+            "quantity": pl.String,
+            "__fen": pl.Int64,
+            "__reason": pl.String,
+        },
         orient="row",
     )
     frame = lines.join(table, on=combo, how="left", nulls_equal=True).with_columns(
@@ -391,21 +417,31 @@ def ineligible(inputs: AuditInputs) -> pl.DataFrame:
             ),
         )
     ]
-    with_birth = lines.filter(pl.col("policy_code").is_in(list(known))).with_columns(
-        id_birth_date(pl.col("id_number")).alias("__birth")
+    with_birth = (
+        lines.filter(pl.col("policy_code").is_in(list(known)))
+        .with_columns(id_birth_date(pl.col("id_number")).alias("__birth"))
+        .with_columns(_age_on_start(pl.col("__birth"), inputs.period.start).alias("__age"))
     )
-    combo = ["policy_code", "__birth", "village_code"]
-    results: list[tuple[str, str, str, str]] = []
-    for code, birth, village in with_birth.select(combo).unique().iter_rows():
+    combo = ["policy_code", "__age", "village_code"]
+    results: list[tuple[str, int | None, str, str]] = []
+    cases = _representatives(with_birth, combo).select("policy_code", "__age", "__birth", "village_code")
+    for code, age, birth, village in cases.iter_rows():
         person = Beneficiary(birth_date=dt.date.fromisoformat(birth), village_code=village)
         # Quantity 1 is valid for every unit: only the conditions and the bands can fail here.
         amount = standard_amount(known[code], person, Decimal(1), inputs.period)
         if not amount.eligible:
-            results.append((code, birth, village, amount.reason))
+            results.append((code, age, village, amount.reason))
     table = pl.DataFrame(
-        results, schema={**dict.fromkeys(combo, pl.String), "__reason": pl.String}, orient="row"
+        results,
+        schema={
+            "policy_code": pl.String,
+            "__age": with_birth.schema["__age"],
+            "village_code": pl.String,
+            "__reason": pl.String,
+        },
+        orient="row",
     )
-    hits = with_birth.join(table, on=combo)
+    hits = with_birth.join(table, on=combo, nulls_equal=True)
     found.append(_findings(hits, "INELIGIBLE", pl.concat_str(pl.lit("不符合补贴条件："), pl.col("__reason"))))
     return pl.concat(found)
 
