@@ -8,7 +8,7 @@ import subprocess
 import sys
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -384,12 +384,9 @@ def audit(
 ) -> None:
     """事后专项核查：用文件比对名册，无需数据库和登录 / Offline audit of a roster against registry files."""
     from rich.console import Console
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
-    from rich.table import Table
 
     from yikatong.bulk.reader import UnreadableFile
-    from yikatong.checks.engine import CATALOGUE, run
-    from yikatong.checks.engine.files import load_directory, write_findings
+    from yikatong.checks.engine.files import load_directory
     from yikatong.core.periods import InvalidPeriod, Period
 
     try:
@@ -397,11 +394,7 @@ def audit(
     except InvalidPeriod as exc:
         typer.secho(f"发放期间：{exc}", fg=typer.colors.RED, err=True)
         raise typer.Exit(2) from exc
-    codes = [code.strip().upper() for code in rules.split(",") if code.strip()] or None
-    unknown = [code for code in codes or [] if code not in CATALOGUE]
-    if unknown:
-        typer.secho(f"未知的核查规则：{'、'.join(unknown)}", fg=typer.colors.RED, err=True)
-        raise typer.Exit(2)
+    codes = _rule_codes(rules)
     for path, what in ((roster, "申报名册"), (previous_roster, "上期名册")):
         if path is not None and not path.is_file():
             typer.secho(f"{what}文件“{path}”不存在", fg=typer.colors.RED, err=True)
@@ -415,6 +408,28 @@ def audit(
         raise typer.Exit(2) from exc
     for note in inputs.notes:
         typer.secho(note, fg=typer.colors.YELLOW)
+    _run_and_report(inputs, codes, out, str(parsed_period), console)
+
+
+def _rule_codes(rules: str) -> list[str] | None:
+    from yikatong.checks.engine import CATALOGUE
+
+    codes = [code.strip().upper() for code in rules.split(",") if code.strip()] or None
+    unknown = [code for code in codes or [] if code not in CATALOGUE]
+    if unknown:
+        typer.secho(f"未知的核查规则：{'、'.join(unknown)}", fg=typer.colors.RED, err=True)
+        raise typer.Exit(2)
+    return codes
+
+
+def _run_and_report(inputs: Any, codes: list[str] | None, out: Path | None, label: str, console: Any) -> None:
+    """Run the rules with a progress bar, write the findings if asked, print the per-rule table."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+    from rich.table import Table
+
+    from yikatong.checks.engine import CATALOGUE, run
+    from yikatong.checks.engine.files import write_findings
+
     with Progress(
         TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), console=console, transient=True
     ) as bar:
@@ -424,8 +439,9 @@ def audit(
             bar.update(job, completed=done, total=total, description=f"核查 / checking {code}")
 
         result = run(inputs, codes, progress)
-    write_findings(result.findings, out, inputs.lines)
-    table = Table(title=f"核查结果 / findings per rule（{parsed_period}，{inputs.lines.height}行）")
+    if out is not None:
+        write_findings(result.findings, out, inputs.lines)
+    table = Table(title=f"核查结果 / findings per rule（{label}，{inputs.lines.height}行）")
     table.add_column("规则 / rule")
     table.add_column("名称 / title")
     table.add_column("疑点数 / findings", justify="right")
@@ -438,7 +454,44 @@ def audit(
     console.print(table)
     for code, reason in result.skipped.items():
         typer.echo(f"  {code} 跳过 / skipped：{reason}")
-    typer.echo(f"共 {result.findings.height} 条疑点，已写入 / written to {out}")
+    where = f"，已写入 / written to {out}" if out is not None else ""
+    typer.echo(f"共 {result.findings.height} 条疑点{where}")
+
+
+@app.command()
+def check(
+    period: Annotated[str, typer.Option(help="发放期间，如 2026-10 / period")],
+    policy: Annotated[str, typer.Option(help="只核查此项目代码 / only this policy")] = "",
+    region: Annotated[str, typer.Option(help="只核查此区划代码及其下级 / only this region")] = "",
+    out: Annotated[Path | None, typer.Option(help="核查疑点输出 CSV / findings CSV", dir_okay=False)] = None,
+    rules: Annotated[str, typer.Option(help="只运行这些规则，逗号分隔 / only these rule codes")] = "",
+) -> None:
+    """平台内核查：对在途的名册行运行核查规则 / Run the checks over the platform's lines in flight."""
+    from rich.console import Console
+
+    _setup_django()
+    _require_keys()
+    from yikatong.checks.platform import platform_inputs
+    from yikatong.core.models import Region, region_prefix
+    from yikatong.core.periods import InvalidPeriod, Period
+
+    try:
+        parsed_period = Period.parse(period)
+    except InvalidPeriod as exc:
+        typer.secho(f"发放期间：{exc}", fg=typer.colors.RED, err=True)
+        raise typer.Exit(2) from exc
+    codes = _rule_codes(rules)
+    prefix = ""
+    if region:
+        found = Region.objects.filter(code=region).first()
+        if found is None:
+            typer.secho(f"区划代码 {region} 不存在", fg=typer.colors.RED, err=True)
+            raise typer.Exit(2)
+        prefix = region_prefix(found.code, found.level)
+    console = Console()
+    with console.status("从数据库载入名册和比对数据 / loading …"):
+        inputs = platform_inputs(period=parsed_period, policy_code=policy or None, region_prefix=prefix)
+    _run_and_report(inputs, codes, out, str(parsed_period), console)
 
 
 @app.command(context_settings={"allow_extra_args": True, "ignore_unknown_options": True})

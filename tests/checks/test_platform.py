@@ -1,0 +1,76 @@
+"""`yikatong check`: the engine over the platform's own tables, on a real database."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+from django.utils import timezone
+from typer.testing import CliRunner
+
+from tests.support.registry import make_card
+from tests.support.rosters import elders, publish_elderly_allowance
+from tests.support.world import VILLAGE_A, World
+from yikatong.checks.engine import run
+from yikatong.checks.platform import platform_inputs
+from yikatong.cli import app
+from yikatong.core.fields import blind_index
+from yikatong.core.periods import Period
+from yikatong.registry.models import DeathRecord, RegistrySnapshot
+from yikatong.rosters import services
+from yikatong.rosters.models import Roster
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def approved(world: World) -> list:
+    """An approved 高龄津贴 roster of three elders: one died in July, one has no card."""
+    publish_elderly_allowance(world)
+    clerk = world.user("village_clerk", "village_a")
+    people = elders(3)
+    make_card(people[0], account="6228480000000000101")
+    make_card(people[1], account="6228480000000000102")
+    roster = services.roster_create(user=clerk, policy_code="GLJT", period="2026-10", village_code=VILLAGE_A)
+    for person in people:
+        services.roster_line_add(user=clerk, roster=roster, person=person, quantity=Decimal(1))
+    services.roster_submit(user=clerk, roster=roster)
+    Roster.objects.filter(pk=roster.pk).update(publicity_end=timezone.now() - dt.timedelta(seconds=1))
+    services.publicity_close(user=clerk, roster=Roster.objects.get(pk=roster.pk))
+    services.township_finish(user=world.user("township_reviewer", "a"), roster=roster, accept_pending=True)
+    services.roster_approve(user=world.user("dept_reviewer"), roster=roster)
+    snapshot = RegistrySnapshot.objects.create(
+        kind="deaths", source="民政局", as_of=dt.date(2026, 9, 30), file_name="deaths.csv", sha256="x", rows=1
+    )
+    dead = people[1]
+    DeathRecord.objects.create(
+        snapshot=snapshot,
+        id_number=dead.id_number,
+        id_bidx=blind_index(dead.id_number, context="person.id_number") or "",
+        name=dead.name,
+        death_date=dt.date(2026, 7, 24),
+    )
+    return people
+
+
+def test_platform_checks_find_the_dead_and_the_cardless(approved: list) -> None:
+    result = run(platform_inputs(period=Period.parse("2026-10")))
+    found = {(row["rule"], row["id_number"]) for row in result.findings.iter_rows(named=True)}
+    assert ("DECEASED", approved[1].id_number) in found
+    assert ("NO_CARD", approved[2].id_number) in found
+    deceased = result.findings.filter(result.findings["rule"] == "DECEASED")["detail"][0]
+    assert "2026-07-24" in deceased and "民政局" in deceased
+    assert not any(rule == "OVER_STANDARD" for rule, _ in found)
+
+
+def test_cli_check_prints_the_summary_and_writes_findings(approved: list, tmp_path) -> None:
+    out = tmp_path / "findings.csv"
+    result = CliRunner().invoke(
+        app, ["check", "--period", "2026-10", "--region", VILLAGE_A, "--out", str(out)]
+    )
+    assert result.exit_code == 0, result.output
+    assert "DECEASED" in result.output and "NO_CARD" in result.output
+    assert approved[1].id_number in out.read_text(encoding="utf-8-sig")
+    elsewhere = CliRunner().invoke(app, ["check", "--period", "2026-10", "--region", "232722201000"])
+    assert elsewhere.exit_code == 0 and "0行" in elsewhere.output
