@@ -20,7 +20,7 @@ from yikatong.core.crypto import key_ring
 from yikatong.core.periods import Period
 from yikatong.core.tables import read_frame
 from yikatong.policies.models import PolicyVersion
-from yikatong.policies.selectors import published_in_force
+from yikatong.policies.selectors import published_in_force, standard_of
 from yikatong.registry.models import RegistryKind, RegistrySnapshot
 
 IN_FLIGHT = ("accepted", "approved")
@@ -165,4 +165,7 @@ def platform_inputs(
         inputs.land = frame.with_columns(pl.Series("contract_area_mu", areas, dtype=pl.String))
         sources["land"] = f"{land.source}，{timezone.localtime(land.uploaded_at):%Y-%m}导入"
     inputs.sources = sources
+    # The platform's rate tables come straight from the published versions, tiers included, rather than
+    # from the flat FORMATS rows that files carry (which cannot say "一级/二级").
+    inputs.cache["standards"] = {v.policy.code: standard_of(v) for v in published_in_force(period.start)}
     return inputs
