@@ -16,6 +16,7 @@ import polars as pl
 from django.utils import timezone
 
 from yikatong.checks.engine.inputs import AuditInputs
+from yikatong.checks.engine.rules import yuan
 from yikatong.core.crypto import key_ring
 from yikatong.core.periods import Period
 from yikatong.core.tables import read_frame
@@ -30,10 +31,6 @@ def _decrypt(frame: pl.DataFrame, column: str, context: str, into: str) -> pl.Da
     ring = key_ring()
     clear = [ring.decrypt(v, context=context) if v else None for v in frame[column].to_list()]
     return frame.with_columns(pl.Series(into, clear, dtype=pl.String)).drop(column)
-
-
-def _yuan(fen: pl.Expr) -> pl.Expr:
-    return pl.format("{}.{}", fen // 100, (fen % 100).cast(pl.String).str.pad_start(2, "0"))
 
 
 def _quantity(frame: pl.DataFrame) -> pl.DataFrame:
@@ -68,7 +65,7 @@ def _lines(period: str, states: Iterable[str], policy_code: str | None, region_p
         )
     frame = _decrypt(frame, "enc_id", "person.id_number", "id_number")
     frame = _decrypt(frame, "enc_account", "card.account_no", "account_no")
-    return _quantity(frame).with_columns(_yuan(pl.col("amount_fen")).alias("amount")).drop("amount_fen")
+    return _quantity(frame).with_columns(yuan(pl.col("amount_fen")).alias("amount")).drop("amount_fen")
 
 
 def _persons() -> pl.DataFrame:

@@ -17,26 +17,18 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from yikatong.accounts.restrict import AccessDenied
+from yikatong.core.uploads import store_upload
+from yikatong.core.web import role_of, show_refusal
 from yikatong.policies import imports, selectors, services
 from yikatong.policies.forms import BandFormSet, DateForm, ImportForm, ReasonForm, VersionForm
 from yikatong.policies.models import PolicyVersion, VersionStatus
-from yikatong.registry.views import _store_upload
-
-
-def _role(request: HttpRequest) -> str:
-    return str(getattr(request.user, "role", ""))
-
-
-def _refused(request: HttpRequest, exc: ValidationError | AccessDenied) -> None:
-    for message in exc.messages if isinstance(exc, ValidationError) else [str(exc)]:
-        messages.error(request, message)
 
 
 @login_required
 def policy_list(request: HttpRequest) -> HttpResponse:
     """The policies the user may see, with their versions' states."""
     policies = selectors.staff_policy_list(request.user)
-    may_draft = _role(request) in services.DRAFTERS
+    may_draft = role_of(request) in services.DRAFTERS
     return render(request, "policies/policy_list.html", {"policies": policies, "may_draft": may_draft})
 
 
@@ -48,8 +40,8 @@ def policy_detail(request: HttpRequest, code: str) -> HttpResponse:
     context = {
         "policy": policy,
         "versions": versions,
-        "may_draft": _role(request) in services.DRAFTERS,
-        "may_publish": _role(request) in services.PUBLISHERS,
+        "may_draft": role_of(request) in services.DRAFTERS,
+        "may_publish": role_of(request) in services.PUBLISHERS,
         "reason_form": ReasonForm(),
         "date_form": DateForm(),
     }
@@ -67,7 +59,7 @@ def _bands_from(formset: Any) -> list[dict[str, Any]]:
 @login_required
 def version_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
     """Draft a new policy, or change a draft version (with its rate table)."""
-    if _role(request) not in services.DRAFTERS:
+    if role_of(request) not in services.DRAFTERS:
         raise PermissionDenied(_("只有业务主管部门、财政部门可以起草补贴政策"))
     version = get_object_or_404(PolicyVersion.objects.restrict(request.user, "change"), pk=pk) if pk else None
     if version is not None and version.status != VersionStatus.DRAFT:
@@ -94,7 +86,7 @@ def version_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
                 version.basis_file = form.cleaned_data["basis_file"]
                 version.save(update_fields=["basis_file"])
         except (ValidationError, AccessDenied) as exc:
-            _refused(request, exc)
+            show_refusal(request, exc)
         else:
             messages.success(request, _("政策草稿已保存"))
             return redirect("policies:detail", code=version.policy.code)
@@ -137,7 +129,7 @@ def _act(request: HttpRequest, pk: int, action: str) -> HttpResponse:
         else:
             raise Http404
     except (ValidationError, AccessDenied) as exc:
-        _refused(request, exc)
+        show_refusal(request, exc)
     return redirect("policies:detail", code=version.policy.code)
 
 
@@ -151,12 +143,12 @@ def version_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
 @login_required
 def policy_import(request: HttpRequest) -> HttpResponse:
     """Upload a FORMATS.md policies file; its policies become drafts (finance may publish them at once)."""
-    if _role(request) not in services.DRAFTERS:
+    if role_of(request) not in services.DRAFTERS:
         raise PermissionDenied(_("只有业务主管部门、财政部门可以导入补贴政策清单"))
     form = ImportForm(request.POST or None, request.FILES or None)
     outcome = None
     if request.method == "POST" and form.is_valid():
-        path = _store_upload(form.cleaned_data["file"])
+        path = store_upload(form.cleaned_data["file"])
         try:
             outcome = imports.policy_list_import(
                 path=path,

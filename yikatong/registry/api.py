@@ -12,11 +12,12 @@ from ninja.files import UploadedFile
 
 from yikatong.accounts.roles import may_see_clear
 from yikatong.core.masking import mask_id_number, mask_name
+from yikatong.core.uploads import store_upload
 from yikatong.registry import selectors
 from yikatong.registry.imports import check_may_import
 from yikatong.registry.models import ImportBatch, RegistryKind
 from yikatong.registry.tasks import batch_summary, import_registry_file
-from yikatong.registry.views import _store_upload, import_report_response
+from yikatong.registry.views import import_report_response
 from yikatong.tasks.services import task_start
 
 router = Router(tags=["登记数据 registry"])
@@ -76,7 +77,7 @@ def registry_upload(
     source: str = Form(""),
 ) -> TaskRef:
     check_may_import(request.user, kind)
-    path = _store_upload(file)
+    path = store_upload(file)
     run = task_start(
         task=import_registry_file,
         title=f"导入：{file.name}",

@@ -11,25 +11,24 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import polars as pl
-from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 
 from yikatong.accounts.restrict import AccessDenied
 from yikatong.accounts.roles import Role
 from yikatong.audit.services import audit_record
-from yikatong.bulk.reader import ParsedTable, UnreadableFile, read_table, write_error_report
+from yikatong.bulk.reader import ParsedTable, UnreadableFile, read_table
 from yikatong.bulk.schemas import SCHEMAS
 from yikatong.core.crypto import key_ring
 from yikatong.core.models import Region, RegionLevel
 from yikatong.core.tables import execute, insert_frame, read_frame, staging_table
+from yikatong.core.uploads import save_error_report
 from yikatong.registry.models import (
     AgentBank,
     ImportBatch,
@@ -153,7 +152,7 @@ def registry_import(
             rejected = pl.concat([table.rejected, *outcome.extra_rejects], how="diagonal_relaxed")
             batch.rejected = rejected.height
             if rejected.height:
-                batch.report_csv, batch.report_xlsx = _write_report(rejected, kind)
+                batch.report_csv, batch.report_xlsx = save_error_report(rejected, kind)
             if dry_run or (rejected.height and not accept_partial):
                 raise _RollBack(outcome)
     except _RollBack as rolled_back:
@@ -221,14 +220,6 @@ def _record(batch: ImportBatch) -> ImportBatch:
             actor=batch.created_by,
         )
     return batch
-
-
-def _write_report(rejected: pl.DataFrame, kind: str) -> tuple[str, str]:
-    directory = Path(settings.MEDIA_ROOT) / "import-reports"
-    directory.mkdir(parents=True, exist_ok=True)
-    stem = f"{kind}-errors-{timezone.now():%Y%m%d-%H%M%S}-{uuid.uuid4().hex[:8]}"
-    csv_path, xlsx_path = write_error_report(rejected.sort("row_no"), directory, stem)
-    return str(csv_path), str(xlsx_path)
 
 
 def _county_code() -> str:

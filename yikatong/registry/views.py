@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 import functools
-import uuid
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from django import forms
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -21,6 +19,8 @@ from django.views.decorators.http import require_POST
 from yikatong.accounts.restrict import AccessDenied
 from yikatong.accounts.roles import Role
 from yikatong.audit.services import audit_record
+from yikatong.core.uploads import store_upload
+from yikatong.core.web import role_of
 from yikatong.registry import selectors, services
 from yikatong.registry.forms import AgentBankForm, CardForm, CardStatusForm, ImportForm
 from yikatong.registry.imports import IMPORT_ROLES, check_may_import
@@ -34,10 +34,6 @@ from yikatong.registry.models import (
 )
 from yikatong.registry.tasks import import_registry_file
 from yikatong.tasks.services import task_start
-
-
-def _role(request: HttpRequest) -> str:
-    return str(getattr(request.user, "role", ""))
 
 
 def _forbid_banks(request: HttpRequest) -> None:
@@ -71,7 +67,7 @@ def person_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "hits": selectors.person_registry_hits(person),
         "card_form": CardForm(initial={"holder_name": person.name}),
         "status_form": CardStatusForm(),
-        "may_keep_cards": _role(request) in services.CARD_KEEPERS,
+        "may_keep_cards": role_of(request) in services.CARD_KEEPERS,
     }
     return render(request, "registry/person_detail.html", context)
 
@@ -116,14 +112,14 @@ def card_status(request: HttpRequest, pk: int) -> HttpResponse:
 def bank_list(request: HttpRequest) -> HttpResponse:
     """The agent banks and their agreement terms."""
     banks = AgentBank.objects.select_related("branch").order_by("code")
-    may_edit = _role(request) in services.CARD_KEEPERS
+    may_edit = role_of(request) in services.CARD_KEEPERS
     return render(request, "registry/bank_list.html", {"banks": banks, "may_edit": may_edit})
 
 
 @login_required
 def bank_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
     """Create or change an agent bank (hrss, admin)."""
-    if _role(request) not in services.CARD_KEEPERS:
+    if role_of(request) not in services.CARD_KEEPERS:
         raise PermissionDenied(_("只有人社部门和系统管理员可以维护代发银行"))
     bank = get_object_or_404(AgentBank, pk=pk) if pk else AgentBank()
     form = AgentBankForm(request.POST or None, instance=bank)
@@ -137,7 +133,7 @@ def bank_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
 @login_required
 def import_list(request: HttpRequest) -> HttpResponse:
     """Upload a registry file, and the imports of the user's region."""
-    role = _role(request)
+    role = role_of(request)
     kinds = [k for k, roles in IMPORT_ROLES.items() if role in roles]
     if not kinds:
         raise PermissionDenied(_("您的角色不能导入登记数据"))
@@ -151,7 +147,7 @@ def import_list(request: HttpRequest) -> HttpResponse:
             check_may_import(request.user, data["kind"])
         except AccessDenied as exc:
             raise PermissionDenied(str(exc)) from exc
-        path = _store_upload(data["file"])
+        path = store_upload(data["file"])
         run = task_start(
             task=import_registry_file,
             title=_("导入：%(name)s") % {"name": data["file"].name},
@@ -169,17 +165,6 @@ def import_list(request: HttpRequest) -> HttpResponse:
         return redirect("tasks:detail", pk=run.pk)
     batches = ImportBatch.objects.restrict(request.user, "view").select_related("created_by")[:50]
     return render(request, "registry/import_list.html", {"form": form, "batches": batches})
-
-
-def _store_upload(upload: Any) -> Path:
-    """Keep an uploaded file under the data directory until its import has run."""
-    directory = Path(settings.MEDIA_ROOT) / "uploads" / uuid.uuid4().hex
-    directory.mkdir(parents=True, exist_ok=True)
-    path = directory / Path(upload.name).name
-    with path.open("wb") as out:
-        for chunk in upload.chunks():
-            out.write(chunk)
-    return path
 
 
 @login_required

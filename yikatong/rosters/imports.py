@@ -9,14 +9,12 @@ refused unless the user accepts a partial upload; the bad lines always come back
 from __future__ import annotations
 
 import datetime as dt
-import uuid
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 import polars as pl
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
@@ -24,12 +22,13 @@ from django.utils import timezone
 from yikatong.accounts.restrict import AccessDenied, ensure_in_scope
 from yikatong.accounts.roles import Role
 from yikatong.audit.services import audit_record
-from yikatong.bulk.reader import read_table, write_error_report
+from yikatong.bulk.reader import read_table
 from yikatong.bulk.report import REASON
 from yikatong.bulk.schemas import SCHEMAS
 from yikatong.core.crypto import key_ring
 from yikatong.core.periods import Period
 from yikatong.core.tables import insert_frame, read_frame, staging_table
+from yikatong.core.uploads import save_error_report
 from yikatong.policies.domain.amount import Beneficiary, Standard, standard_amount
 from yikatong.policies.selectors import standard_of
 from yikatong.rosters.domain import workflow
@@ -98,7 +97,7 @@ def roster_upload(
         rejected = pl.concat([table.rejected, *bad], how="diagonal_relaxed")
         report_csv = report_xlsx = ""
         if rejected.height:
-            report_csv, report_xlsx = _write_report(rejected)
+            report_csv, report_xlsx = save_error_report(rejected, "roster")
         loaded = not rejected.height or accept_partial
         if loaded:
             insert_frame("rosters_rosterline", good, LINE_COLUMNS)
@@ -277,13 +276,6 @@ def _reject(frame: pl.DataFrame, reason: str | pl.Expr) -> pl.DataFrame:
         *[pl.col(name).cast(pl.String).alias(chinese) for name, chinese in headers],
         reason_expr.alias(REASON),
     )
-
-
-def _write_report(rejected: pl.DataFrame) -> tuple[str, str]:
-    directory = Path(settings.MEDIA_ROOT) / "import-reports"
-    stem = f"roster-errors-{timezone.now():%Y%m%d-%H%M%S}-{uuid.uuid4().hex[:8]}"
-    csv_path, xlsx_path = write_error_report(rejected.sort("row_no"), directory, stem)
-    return str(csv_path), str(xlsx_path)
 
 
 def _message(

@@ -17,20 +17,12 @@ from django.views.decorators.http import require_POST
 from yikatong.accounts.restrict import AccessDenied
 from yikatong.core.masking import mask_id_number, mask_name
 from yikatong.core.money import InvalidAmount, yuan_to_fen
+from yikatong.core.web import role_of, show_refusal
 from yikatong.policies.selectors import published_in_force
 from yikatong.registry.selectors import person_search
 from yikatong.rosters import selectors, services
 from yikatong.rosters.domain import workflow
 from yikatong.rosters.models import LineState, ObjectionState, Roster, RosterLine
-
-
-def _role(request: HttpRequest) -> str:
-    return str(getattr(request.user, "role", ""))
-
-
-def _refused(request: HttpRequest, exc: ValidationError | AccessDenied | InvalidAmount) -> None:
-    for message in exc.messages if isinstance(exc, ValidationError) else [str(exc)]:
-        messages.error(request, message)
 
 
 def _roster(request: HttpRequest, pk: int) -> Roster:
@@ -45,7 +37,7 @@ def _roster(request: HttpRequest, pk: int) -> Roster:
 def roster_list(request: HttpRequest) -> HttpResponse:
     """The rosters the user may see, with state, deadline and line counts."""
     rosters = selectors.roster_list(user=request.user)
-    may_create = _role(request) == "village_clerk"
+    may_create = role_of(request) == "village_clerk"
     return render(request, "rosters/roster_list.html", {"rosters": rosters, "may_create": may_create})
 
 
@@ -58,7 +50,7 @@ def todo(request: HttpRequest) -> HttpResponse:
 @login_required
 def roster_new(request: HttpRequest) -> HttpResponse:
     """A village clerk opens a roster for a published policy and a period, for their own village."""
-    if _role(request) != "village_clerk":
+    if role_of(request) != "village_clerk":
         raise Http404
     versions = published_in_force()
     if request.method == "POST":
@@ -71,7 +63,7 @@ def roster_new(request: HttpRequest) -> HttpResponse:
                 village_code=region.code if region is not None else "",
             )
         except (ValidationError, AccessDenied) as exc:
-            _refused(request, exc)
+            show_refusal(request, exc)
         else:
             messages.success(request, _("申报名册已建立"))
             return redirect("rosters:detail", pk=roster.pk)
@@ -83,7 +75,7 @@ def roster_new(request: HttpRequest) -> HttpResponse:
 def roster_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """One roster: facts, lines, objections, history, and the actions the user's role may take now."""
     roster = _roster(request, pk)
-    role = _role(request)
+    role = role_of(request)
     lines = roster.lines.select_related("person").prefetch_related("objections")
     objections = roster.objections.select_related("line__person", "settled_by")
     events = roster.events.select_related("actor")
@@ -180,7 +172,7 @@ def _act(request: HttpRequest, roster: Roster, action: str) -> None:
         services.roster_submit(user=user, roster=roster)
         messages.success(request, _("名册已提交，开始公示"))
     elif action == "objection":
-        if _role(request) != "village_clerk":
+        if role_of(request) != "village_clerk":
             raise AccessDenied(_("书面异议由村（社区）经办人登记"))
         line = _line(roster, request) if post.get("line") else None
         services.objection_lodge(
@@ -228,7 +220,7 @@ def roster_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
     try:
         _act(request, roster, action)
     except (ValidationError, AccessDenied, InvalidAmount) as exc:
-        _refused(request, exc)
+        show_refusal(request, exc)
     return redirect("rosters:detail", pk=roster.pk)
 
 
@@ -257,7 +249,7 @@ def public_detail(request: HttpRequest, pk: int) -> HttpResponse:
                 channel="public",
             )
         except ValidationError as exc:
-            _refused(request, exc)
+            show_refusal(request, exc)
         else:
             messages.success(request, _("您的异议已收到，村（社区）将在公示期内核实处理。"))
         return redirect("public_notices:detail", pk=roster.pk)

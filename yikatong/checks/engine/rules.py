@@ -49,7 +49,7 @@ def _findings(frame: pl.DataFrame, code: str, detail: pl.Expr) -> pl.DataFrame:
     )
 
 
-def _yuan(fen: pl.Expr) -> pl.Expr:
+def yuan(fen: pl.Expr) -> pl.Expr:
     """Integer fen as 元 with two decimals: 12345 → "123.45"."""
     return pl.concat_str(
         (fen // 100).cast(pl.String), pl.lit("."), (fen % 100).cast(pl.String).str.pad_start(2, "0")
@@ -378,11 +378,11 @@ def over_standard(inputs: AuditInputs) -> pl.DataFrame:
     hits = _amounts(inputs).filter(pl.col("__paid") > pl.col("__fen"))
     detail = pl.concat_str(
         pl.lit("发放金额"),
-        _yuan(pl.col("__paid")),
+        yuan(pl.col("__paid")),
         pl.lit("元，高于标准金额"),
-        _yuan(pl.col("__fen")),
+        yuan(pl.col("__fen")),
         pl.lit("元（多"),
-        _yuan(pl.col("__paid") - pl.col("__fen")),
+        yuan(pl.col("__paid") - pl.col("__fen")),
         pl.lit("元）"),
     )
     return _findings(hits, "OVER_STANDARD", detail)
@@ -393,11 +393,11 @@ def under_standard(inputs: AuditInputs) -> pl.DataFrame:
     hits = _amounts(inputs).filter(pl.col("__paid") < pl.col("__fen"))
     detail = pl.concat_str(
         pl.lit("发放金额"),
-        _yuan(pl.col("__paid")),
+        yuan(pl.col("__paid")),
         pl.lit("元，低于标准金额"),
-        _yuan(pl.col("__fen")),
+        yuan(pl.col("__fen")),
         pl.lit("元（少"),
-        _yuan(pl.col("__fen") - pl.col("__paid")),
+        yuan(pl.col("__fen") - pl.col("__paid")),
         pl.lit("元）"),
     )
     return _findings(hits, "UNDER_STANDARD", detail)
