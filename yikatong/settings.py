@@ -64,6 +64,7 @@ INSTALLED_APPS = [
     "yikatong.registry",
     "yikatong.policies",
     "yikatong.rosters",
+    "yikatong.checks",
 ]
 
 MIDDLEWARE = [

@@ -6,6 +6,7 @@ import datetime as dt
 from decimal import Decimal
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.utils import timezone
 from typer.testing import CliRunner
 
@@ -13,7 +14,9 @@ from tests.support.registry import make_card
 from tests.support.rosters import elders, publish_elderly_allowance
 from tests.support.world import VILLAGE_A, World
 from yikatong.checks.engine import run
+from yikatong.checks.models import Finding
 from yikatong.checks.platform import platform_inputs
+from yikatong.checks.services import finding_settle
 from yikatong.cli import app
 from yikatong.core.fields import blind_index
 from yikatong.core.periods import Period
@@ -29,7 +32,7 @@ def approved(world: World) -> list:
     """An approved 高龄津贴 roster of three elders: one died in July, one has no card."""
     publish_elderly_allowance(world)
     clerk = world.user("village_clerk", "village_a")
-    people = elders(3)
+    people = elders(3, cards=False)
     make_card(people[0], account="6228480000000000101")
     make_card(people[1], account="6228480000000000102")
     roster = services.roster_create(user=clerk, policy_code="GLJT", period="2026-10", village_code=VILLAGE_A)
@@ -39,7 +42,14 @@ def approved(world: World) -> list:
     Roster.objects.filter(pk=roster.pk).update(publicity_end=timezone.now() - dt.timedelta(seconds=1))
     services.publicity_close(user=clerk, roster=Roster.objects.get(pk=roster.pk))
     services.township_finish(user=world.user("township_reviewer", "a"), roster=roster, accept_pending=True)
-    services.roster_approve(user=world.user("dept_reviewer"), roster=roster)
+    department = world.user("dept_reviewer")
+    with pytest.raises(ValidationError, match="无社保卡账户 1条"):
+        services.roster_approve(user=department, roster=roster)
+    cardless = Finding.objects.get(rule="NO_CARD", state="open")
+    finding_settle(
+        user=department, finding=cardless, outcome="explained", reason="社保卡正在补办，已核实本人"
+    )
+    services.roster_approve(user=department, roster=roster)
     snapshot = RegistrySnapshot.objects.create(
         kind="deaths", source="民政局", as_of=dt.date(2026, 9, 30), file_name="deaths.csv", sha256="x", rows=1
     )

@@ -15,6 +15,8 @@ from tests.support.rosters import elders, publish_elderly_allowance
 from tests.support.world import VILLAGE_A, World
 from yikatong.accounts.restrict import AccessDenied
 from yikatong.audit.models import AuditEvent
+from yikatong.checks.models import Finding
+from yikatong.checks.services import finding_settle
 from yikatong.registry.models import Person
 from yikatong.rosters import services
 from yikatong.rosters.domain import workflow
@@ -161,8 +163,15 @@ def test_a_person_is_approved_once_per_policy_and_period(world: World, roster: R
         amount_fen=5000, state=LineState.ACCEPTED,
     )  # fmt: skip
     Roster.objects.filter(pk=other.pk).update(state=workflow.TOWNSHIP_REVIEWED)
+    department = world.user("dept_reviewer")
+    # The pre-payment check catches it first (重复发放, blocking) …
+    with pytest.raises(ValidationError, match="重复发放 1条"):
+        services.roster_approve(user=department, roster=Roster.objects.get(pk=other.pk))
+    # … and even a department that waves the finding through meets the database constraint.
+    finding = Finding.objects.get(rule="DUPLICATE", roster=other)
+    finding_settle(user=department, finding=finding, outcome="explained", reason="误判")
     with pytest.raises(ValidationError, match="重复申报"):
-        services.roster_approve(user=world.user("dept_reviewer"), roster=Roster.objects.get(pk=other.pk))
+        services.roster_approve(user=department, roster=Roster.objects.get(pk=other.pk))
 
 
 def test_late_steps_are_recorded(world: World, roster: Roster) -> None:

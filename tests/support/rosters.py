@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
-from tests.support.registry import id_number, make_person
+from tests.support.registry import id_number, make_card, make_person
 from tests.support.world import VILLAGE_A, World
 from yikatong.policies import services as policies
 from yikatong.policies.models import PolicyVersion
@@ -36,8 +36,12 @@ def publish_elderly_allowance(world: World) -> PolicyVersion:
     return policies.policy_version_publish(user=world.user("finance"), version=version)
 
 
-def elders(count: int = 3, village: str = VILLAGE_A) -> list[Person]:
-    """Persons born in 1940 (86 in 2026) of a village."""
-    return [
+def elders(count: int = 3, village: str = VILLAGE_A, *, cards: bool = True) -> list[Person]:
+    """Persons born in 1940 (86 in 2026) of a village, each with an active card unless ``cards=False``."""
+    people = [
         make_person(village, f"老人{i}", number=id_number("19400315", male=i % 2 == 0)) for i in range(count)
     ]
+    if cards:
+        for person in people:
+            make_card(person, account=f"62284800{person.pk:011d}")
+    return people

@@ -1,14 +1,17 @@
 """In-platform checks: the same engine over the platform's own tables instead of files.
 
-Lines are roster lines of a period that are on their way to payment (accepted by the township or approved
-by the department), each with the account it would be paid to (the person's open card). Registries are the
-registry tables and the latest outside snapshots; ID numbers and accounts are decrypted column by column
-for the run only and never leave the process. Findings name the roster line by its id.
+A check runs over a ``LineSet``: any set of roster lines named by periods, line states, policy, region and
+(optionally) rosters — the accepted lines of one roster awaiting approval, every line in flight in a county,
+or the approved lines of a year for a post-hoc audit. Each line carries the account it would be paid to (the
+person's open card). Registries are loaded once per run and only for the people concerned (the lines'
+persons, last period's beneficiaries and their households); ID numbers and accounts are decrypted column by
+column for the run only and never leave the process. Findings name the roster line by its id.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
@@ -23,8 +26,53 @@ from yikatong.core.tables import read_frame
 from yikatong.policies.models import PolicyVersion
 from yikatong.policies.selectors import published_in_force, standard_of
 from yikatong.registry.models import RegistryKind, RegistrySnapshot
+from yikatong.rosters.domain import workflow
 
 IN_FLIGHT = ("accepted", "approved")
+
+# The step a roster's deadline was for, by the state that held the deadline.
+STEP_ZH = {
+    workflow.SUBMITTED: "开始公示",
+    workflow.PUBLICIZING: "结束公示",
+    workflow.PUBLICIZED: "乡镇审核",
+    workflow.TOWNSHIP_REVIEWED: "主管部门审批",
+    workflow.RETURNED: "村（社区）更正后重新提交",
+}
+
+
+@dataclass(frozen=True)
+class LineSet:
+    """Which roster lines a run checks: periods × line states, narrowed by policy, region and rosters."""
+
+    periods: tuple[str, ...]
+    states: tuple[str, ...] = IN_FLIGHT
+    policy_code: str | None = None
+    region_prefix: str = ""
+    roster_ids: tuple[int, ...] = ()
+
+    def where(self, period: str | None = None) -> tuple[str, list[Any]]:
+        """SQL condition over ``l`` (line), ``r`` (roster) and ``pol`` (policy), with its parameters."""
+        periods = (period,) if period is not None else self.periods
+        states = tuple(self.states)
+        sql = f"l.period IN ({_marks(periods)}) AND l.state IN ({_marks(states)}) AND r.village_id LIKE %s"
+        params: list[Any] = [*periods, *states, f"{self.region_prefix}%"]
+        if self.policy_code:
+            sql += " AND pol.code = %s"
+            params.append(self.policy_code)
+        if self.roster_ids:
+            sql += f" AND l.roster_id IN ({_marks(self.roster_ids)})"
+            params.extend(self.roster_ids)
+        return sql, params
+
+
+LINES_FROM = (
+    "FROM rosters_rosterline l JOIN rosters_roster r ON r.id = l.roster_id "
+    "JOIN policies_policy pol ON pol.id = l.policy_id"
+)
+
+
+def _marks(values: Sequence[Any]) -> str:
+    return ", ".join(["%s"] * max(len(values), 1))
 
 
 def _decrypt(frame: pl.DataFrame, column: str, context: str, into: str) -> pl.DataFrame:
@@ -39,56 +87,201 @@ def _quantity(frame: pl.DataFrame) -> pl.DataFrame:
     return frame.with_columns(pl.Series("quantity", values, dtype=pl.String))
 
 
-def _lines(period: str, states: Iterable[str], policy_code: str | None, region_prefix: str) -> pl.DataFrame:
-    marks = ", ".join(["%s"] * len(tuple(states)))
+LINE_SCHEMA = {
+    **dict.fromkeys(["policy_code", "period", "id_number", "name", "village_code"], pl.String),
+    **{"quantity": pl.String, "amount": pl.String, "account_no": pl.String},
+    **{"row_no": pl.Int64, "line_no": pl.Int64},
+}
+META_SCHEMA = {
+    "row_no": pl.Int64,
+    "roster_id": pl.Int64,
+    "person_id": pl.Int64,
+    "policy_id": pl.Int64,
+    "region_code": pl.String,
+    "period": pl.String,
+}
+
+
+def read_lines(where: str, params: list[Any]) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """The lines matching ``where`` as the engine's roster frame, and their ids (roster, person, policy)."""
     sql = (
         "SELECT l.id AS row_no, l.id AS line_no, pol.code AS policy_code, l.period, p.id_number AS enc_id, "
         "p.name, r.village_id AS village_code, CAST(l.quantity AS varchar(24)) AS quantity, l.amount_fen, "
-        "c.account_no AS enc_account "
-        "FROM rosters_rosterline l JOIN rosters_roster r ON r.id = l.roster_id "
-        "JOIN policies_policy pol ON pol.id = l.policy_id JOIN registry_person p ON p.id = l.person_id "
+        "c.account_no AS enc_account, l.roster_id, l.person_id, l.policy_id "
+        f"{LINES_FROM} JOIN registry_person p ON p.id = l.person_id "
         "LEFT JOIN registry_socialsecuritycard c ON c.person_id = p.id AND c.status <> 'closed' "
-        f"WHERE l.period = %s AND l.state IN ({marks}) AND r.village_id LIKE %s"
+        f"WHERE {where}"
     )
-    params: list[Any] = [period, *states, f"{region_prefix}%"]
-    if policy_code:
-        sql += " AND pol.code = %s"
-        params.append(policy_code)
-    frame = read_frame(sql, params, schema={"row_no": pl.Int64, "line_no": pl.Int64, "amount_fen": pl.Int64})
+    ints = dict.fromkeys(("row_no", "line_no", "amount_fen", "roster_id", "person_id", "policy_id"), pl.Int64)
+    frame = read_frame(sql, params, schema=ints)
     if frame.height == 0:
-        return pl.DataFrame(
-            schema={
-                **dict.fromkeys(["policy_code", "period", "id_number", "name", "village_code"], pl.String),
-                **{"quantity": pl.String, "amount": pl.String, "account_no": pl.String},
-                **{"row_no": pl.Int64, "line_no": pl.Int64},
-            }
-        )
+        return pl.DataFrame(schema=LINE_SCHEMA), pl.DataFrame(schema=META_SCHEMA)
+    meta = frame.select(
+        "row_no", "roster_id", "person_id", "policy_id", pl.col("village_code").alias("region_code"), "period"
+    )
     frame = _decrypt(frame, "enc_id", "person.id_number", "id_number")
     frame = _decrypt(frame, "enc_account", "card.account_no", "account_no")
-    return _quantity(frame).with_columns(yuan(pl.col("amount_fen")).alias("amount")).drop("amount_fen")
-
-
-def _persons() -> pl.DataFrame:
-    frame = read_frame(
-        "SELECT p.id_number AS enc_id, p.name, p.gender, CAST(p.birth_date AS varchar(10)) AS birth_date, "
-        "p.village_id AS village_code, h.household_no AS household_id, p.relation "
-        "FROM registry_person p LEFT JOIN registry_household h ON h.id = p.household_id"
+    lines = (
+        _quantity(frame)
+        .with_columns(yuan(pl.col("amount_fen")).alias("amount"))
+        .drop("amount_fen", "roster_id", "person_id", "policy_id")
     )
-    return _decrypt(frame, "enc_id", "person.id_number", "id_number")
+    return lines, meta
 
 
-def _cards() -> pl.DataFrame:
-    frame = read_frame(
-        "SELECT p.id_number AS enc_id, p.name AS holder_name, b.code AS bank_code, "
-        "c.account_no AS enc_account, c.status FROM registry_socialsecuritycard c "
-        "JOIN registry_person p ON p.id = c.person_id JOIN registry_agentbank b ON b.id = c.bank_id"
-    )
-    frame = _decrypt(frame, "enc_id", "person.id_number", "id_number")
-    return _decrypt(frame, "enc_account", "card.account_no", "account_no")
+@dataclass
+class Registries:
+    """The registry frames of one run, the snapshots they came from, and who is who (id number → person)."""
+
+    persons: pl.DataFrame
+    cards: pl.DataFrame
+    deaths: pl.DataFrame | None = None
+    cadres: pl.DataFrame | None = None
+    land: pl.DataFrame | None = None
+    sources: dict[str, str] = field(default_factory=dict)
+    snapshots: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+
+def _people(line_set: LineSet) -> tuple[str, list[Any]]:
+    """SQL for the ids of the persons concerned: on the lines, or paid last period under the same scope."""
+    parts, params = [], []
+    for period in line_set.periods:
+        previous = LineSet(
+            periods=(str(Period.parse(period).previous()),),
+            states=("approved",),
+            policy_code=line_set.policy_code,
+            region_prefix=line_set.region_prefix,
+        )
+        for chosen in (line_set.where(period), previous.where()):
+            parts.append(f"SELECT l.person_id {LINES_FROM} WHERE {chosen[0]}")
+            params.extend(chosen[1])
+    return " UNION ".join(parts), params
 
 
 def _snapshot(kind: str) -> RegistrySnapshot | None:
-    return RegistrySnapshot.objects.filter(kind=kind).order_by("-uploaded_at").first()
+    return RegistrySnapshot.objects.filter(kind=kind).order_by("-uploaded_at", "-pk").first()
+
+
+def load_registries(line_set: LineSet) -> Registries:
+    """Persons (with their households' members), cards, and the latest deaths, cadres and land snapshots."""
+    people, params = _people(line_set)
+    households = f"SELECT household_id FROM registry_person WHERE id IN ({people})"
+    concerned = (
+        f"(p.id IN ({people}) OR p.household_id IN ({households}))",
+        [*params, *params],
+    )
+    persons = read_frame(
+        "SELECT p.id AS person_id, p.id_number AS enc_id, p.name, p.gender, "
+        "CAST(p.birth_date AS varchar(10)) AS birth_date, p.village_id AS village_code, "
+        "h.household_no AS household_id, p.relation, p.id_bidx "
+        "FROM registry_person p LEFT JOIN registry_household h ON h.id = p.household_id "
+        f"WHERE {concerned[0]}",
+        concerned[1],
+        schema={"person_id": pl.Int64},
+    )
+    if persons.height == 0:
+        names = [
+            "enc_id",
+            "name",
+            "gender",
+            "birth_date",
+            "village_code",
+            "household_id",
+            "relation",
+            "id_bidx",
+        ]
+        persons = pl.DataFrame(schema={"person_id": pl.Int64, **dict.fromkeys(names, pl.String)})
+    persons = _decrypt(persons, "enc_id", "person.id_number", "id_number")
+    cards = read_frame(
+        "SELECT p.id_number AS enc_id, p.name AS holder_name, b.code AS bank_code, "
+        "c.account_no AS enc_account, c.status FROM registry_socialsecuritycard c "
+        "JOIN registry_person p ON p.id = c.person_id JOIN registry_agentbank b ON b.id = c.bank_id "
+        f"WHERE c.person_id IN ({people})",
+        params,
+    )
+    if cards.height == 0:
+        cards = pl.DataFrame(
+            schema=dict.fromkeys(["enc_id", "holder_name", "bank_code", "enc_account", "status"], pl.String)
+        )
+    cards = _decrypt(
+        _decrypt(cards, "enc_id", "person.id_number", "id_number"),
+        "enc_account",
+        "card.account_no",
+        "account_no",
+    )
+    found = Registries(persons=persons.drop("id_bidx"), cards=cards)
+    bidx = persons.select("id_bidx")
+    for kind, loader in _SNAPSHOT_LOADERS.items():
+        snapshot = _snapshot(kind)
+        if snapshot is None:
+            continue
+        setattr(found, kind, loader(snapshot, bidx, persons))
+        found.sources[kind] = f"{snapshot.source}，{timezone.localtime(snapshot.uploaded_at):%Y-%m}导入"
+        found.snapshots[kind] = {
+            "id": snapshot.pk,
+            "source": snapshot.source,
+            "as_of": snapshot.as_of.isoformat(),
+            "file_name": snapshot.file_name,
+            "rows": snapshot.rows,
+            "uploaded_at": timezone.localtime(snapshot.uploaded_at).isoformat(timespec="seconds"),
+        }
+    return found
+
+
+def _only(frame: pl.DataFrame, column: str, keep: pl.DataFrame, key: str) -> pl.DataFrame:
+    """The rows of a whole snapshot whose ``column`` is among ``keep[key]`` (a semi-join in Polars)."""
+    return frame.join(keep.select(pl.col(key).alias(column)).unique(), on=column, how="semi")
+
+
+def _deaths(snapshot: RegistrySnapshot, bidx: pl.DataFrame, persons: pl.DataFrame) -> pl.DataFrame:
+    frame = read_frame(
+        "SELECT id_number AS enc_id, id_bidx, name, CAST(death_date AS varchar(10)) AS death_date "
+        "FROM registry_deathrecord WHERE snapshot_id = %s",
+        [snapshot.pk],
+    )
+    if frame.height == 0:
+        return pl.DataFrame(schema=dict.fromkeys(["id_number", "name", "death_date"], pl.String))
+    frame = _only(frame, "id_bidx", bidx, "id_bidx").drop("id_bidx")
+    return _decrypt(frame, "enc_id", "death.id_number", "id_number")
+
+
+def _cadres(snapshot: RegistrySnapshot, bidx: pl.DataFrame, persons: pl.DataFrame) -> pl.DataFrame:
+    frame = read_frame(
+        "SELECT id_number AS enc_id, id_bidx, name, village_code, position FROM registry_cadrerecord "
+        "WHERE snapshot_id = %s",
+        [snapshot.pk],
+    )
+    if frame.height == 0:
+        return pl.DataFrame(
+            schema=dict.fromkeys(["id_number", "name", "village_code", "position"], pl.String)
+        )
+    frame = _only(frame, "id_bidx", bidx, "id_bidx").drop("id_bidx")
+    return _decrypt(frame, "enc_id", "cadre.id_number", "id_number")
+
+
+def _land(snapshot: RegistrySnapshot, bidx: pl.DataFrame, persons: pl.DataFrame) -> pl.DataFrame:
+    frame = read_frame(
+        "SELECT household_no AS household_id, contractor_id_number AS enc_id, village_code, "
+        "CAST(contract_area_mu AS varchar(24)) AS contract_area_mu FROM registry_landcontract "
+        "WHERE snapshot_id = %s",
+        [snapshot.pk],
+    )
+    schema = dict.fromkeys(
+        ["household_id", "contractor_id_number", "village_code", "contract_area_mu"], pl.String
+    )
+    if frame.height == 0:
+        return pl.DataFrame(schema=schema)
+    frame = _only(frame, "household_id", persons.filter(pl.col("household_id").is_not_null()), "household_id")
+    frame = _decrypt(frame, "enc_id", "land.contractor_id_number", "contractor_id_number")
+    areas = [f"{Decimal(v):.4f}" for v in frame["contract_area_mu"].to_list()]
+    return frame.with_columns(pl.Series("contract_area_mu", areas, dtype=pl.String))
+
+
+_SNAPSHOT_LOADERS = {
+    RegistryKind.DEATHS.value: _deaths,
+    RegistryKind.CADRES.value: _cadres,
+    RegistryKind.LAND.value: _land,
+}
 
 
 def _policies(period: Period) -> pl.DataFrame:
@@ -113,6 +306,113 @@ def _policies(period: Period) -> pl.DataFrame:
     ))  # fmt: skip
 
 
+def _events(line_set: LineSet, period: str) -> pl.DataFrame:
+    """Each deadline of the rosters concerned: when it fell due and when the step was done (null: not yet).
+
+    ``row_no`` is the roster's id made negative, so that a LATE finding names its roster, never a line.
+    """
+    where, params = line_set.where(period)
+    rosters = f"SELECT DISTINCT l.roster_id {LINES_FROM} WHERE {where}"
+    done = read_frame(
+        "SELECT e.roster_id, e.from_state, e.deadline, e.at AS done, pol.code AS policy_code, "
+        "v.name AS village, r.period FROM rosters_rosterevent e JOIN rosters_roster r ON r.id = e.roster_id "
+        "JOIN policies_policy pol ON pol.id = r.policy_id JOIN core_region v ON v.code = r.village_id "
+        f"WHERE e.deadline IS NOT NULL AND e.roster_id IN ({rosters})",
+        params,
+    )
+    pending = read_frame(
+        "SELECT r.id AS roster_id, r.state AS from_state, r.deadline, NULL AS done, pol.code AS policy_code, "
+        "v.name AS village, r.period FROM rosters_roster r JOIN policies_policy pol ON pol.id = r.policy_id "
+        f"JOIN core_region v ON v.code = r.village_id WHERE r.deadline IS NOT NULL AND r.id IN ({rosters})",
+        params,
+    )
+    rows = []
+    for frame in (done, pending):
+        for row in frame.iter_rows(named=True):
+            rows.append(
+                {
+                    "row_no": -int(row["roster_id"]),
+                    "step": f"{row['village']}{row['period']}名册“{_step(row['from_state'])}”",
+                    "due": _local_date(row["deadline"]),
+                    "done": _local_date(row["done"]) if row["done"] is not None else None,
+                    "id_number": None,
+                    "policy_code": row["policy_code"],
+                }
+            )
+    schema = {
+        "row_no": pl.Int64,
+        **dict.fromkeys(["step", "due", "done", "id_number", "policy_code"], pl.String),
+    }
+    return pl.DataFrame(rows, schema=schema)
+
+
+def _step(state: str) -> str:
+    return STEP_ZH.get(state, state)
+
+
+def _local_date(value: Any) -> str:
+    """A stored timestamp (datetime, or text from SQLite/COPY) as the local calendar date."""
+    import datetime as dt
+
+    if isinstance(value, str):
+        value = dt.datetime.fromisoformat(value.replace(" ", "T"))
+    if timezone.is_naive(value):
+        value = timezone.make_aware(value, dt.UTC)
+    return timezone.localtime(value).date().isoformat()
+
+
+@dataclass
+class PeriodInputs:
+    """One period's engine inputs with the ids behind its lines and last period's lines."""
+
+    inputs: AuditInputs
+    meta: pl.DataFrame
+    previous_meta: pl.DataFrame
+
+
+def inputs_for(line_set: LineSet, period: str, registries: Registries) -> PeriodInputs:
+    """The engine inputs for one period of a line set, sharing the run's registries."""
+    parsed = Period.parse(period)
+    lines, meta = read_lines(*line_set.where(period))
+    # Already approved elsewhere in the same period: duplicates and exclusive pairs count against these.
+    others = LineSet(periods=(period,), states=("approved",))
+    here, here_params = line_set.where(period)
+    people, people_params = _people(line_set)
+    other_where, other_params = others.where()
+    history, _ = read_lines(
+        f"{other_where} AND l.person_id IN ({people}) AND NOT ({here})",
+        [*other_params, *people_params, *here_params],
+    )
+    previous_set = LineSet(
+        periods=(str(parsed.previous()),),
+        states=("approved",),
+        policy_code=line_set.policy_code,
+        region_prefix=line_set.region_prefix,
+    )
+    previous, previous_meta = read_lines(*previous_set.where())
+    inputs = AuditInputs(
+        period=parsed,
+        lines=lines,
+        persons=registries.persons.drop("person_id"),
+        cards=registries.cards,
+        deaths=registries.deaths,
+        cadres=registries.cadres,
+        land=registries.land,
+        policies=_policies(parsed),
+        previous=previous,
+        history=history,
+        events=_events(line_set, period),
+        sources=dict(registries.sources),
+    )
+    # The platform's rate tables come straight from the published versions, tiers included, rather than
+    # from the flat FORMATS rows that files carry (which cannot say "一级/二级").
+    inputs.cache["standards"] = {v.policy.code: standard_of(v) for v in published_in_force(parsed.start)}
+    previous_meta = previous_meta.join(
+        previous.select("row_no", "id_number", "policy_code"), on="row_no", how="left"
+    )
+    return PeriodInputs(inputs=inputs, meta=meta, previous_meta=previous_meta)
+
+
 def platform_inputs(
     *,
     period: Period,
@@ -120,49 +420,8 @@ def platform_inputs(
     region_prefix: str = "",
     states: Iterable[str] = IN_FLIGHT,
 ) -> AuditInputs:
-    """Everything one check run needs, loaded once from the database."""
-    states = tuple(states)
-    inputs = AuditInputs(
-        period=period,
-        lines=_lines(str(period), states, policy_code, region_prefix),
-        persons=_persons(),
-        cards=_cards(),
-        policies=_policies(period),
-        previous=_lines(str(period.previous()), ("approved",), policy_code, region_prefix),
+    """Everything one period's check needs, loaded once from the database (the engine's inputs only)."""
+    line_set = LineSet(
+        periods=(str(period),), states=tuple(states), policy_code=policy_code, region_prefix=region_prefix
     )
-    sources: dict[str, str] = {}
-    deaths = _snapshot(RegistryKind.DEATHS)
-    if deaths is not None:
-        frame = read_frame(
-            "SELECT id_number AS enc_id, name, CAST(death_date AS varchar(10)) AS death_date "
-            "FROM registry_deathrecord WHERE snapshot_id = %s",
-            [deaths.pk],
-        )
-        inputs.deaths = _decrypt(frame, "enc_id", "death.id_number", "id_number")
-        sources["deaths"] = f"{deaths.source}，{timezone.localtime(deaths.uploaded_at):%Y-%m}导入"
-    cadres = _snapshot(RegistryKind.CADRES)
-    if cadres is not None:
-        frame = read_frame(
-            "SELECT id_number AS enc_id, name, village_code, position FROM registry_cadrerecord "
-            "WHERE snapshot_id = %s",
-            [cadres.pk],
-        )
-        inputs.cadres = _decrypt(frame, "enc_id", "cadre.id_number", "id_number")
-        sources["cadres"] = f"{cadres.source}，{timezone.localtime(cadres.uploaded_at):%Y-%m}导入"
-    land = _snapshot(RegistryKind.LAND)
-    if land is not None:
-        frame = read_frame(
-            "SELECT household_no AS household_id, contractor_id_number AS enc_id, village_code, "
-            "CAST(contract_area_mu AS varchar(24)) AS contract_area_mu FROM registry_landcontract "
-            "WHERE snapshot_id = %s",
-            [land.pk],
-        )
-        frame = _decrypt(frame, "enc_id", "land.contractor_id_number", "contractor_id_number")
-        areas = [f"{Decimal(v):.4f}" for v in frame["contract_area_mu"].to_list()]
-        inputs.land = frame.with_columns(pl.Series("contract_area_mu", areas, dtype=pl.String))
-        sources["land"] = f"{land.source}，{timezone.localtime(land.uploaded_at):%Y-%m}导入"
-    inputs.sources = sources
-    # The platform's rate tables come straight from the published versions, tiers included, rather than
-    # from the flat FORMATS rows that files carry (which cannot say "一级/二级").
-    inputs.cache["standards"] = {v.policy.code: standard_of(v) for v in published_in_force(period.start)}
-    return inputs
+    return inputs_for(line_set, str(period), load_registries(line_set)).inputs

@@ -55,6 +55,7 @@ class LineState(models.TextChoices):
     REJECTED = "rejected", _("审核不通过")
     REMOVED = "removed", _("公示异议成立，已删除")
     APPROVED = "approved", _("主管部门审批通过")
+    RETURNED = "returned", _("核查疑点属实，退回村（社区）更正")
 
 
 class RosterLine(models.Model):

@@ -367,11 +367,30 @@ def roster_return(*, user: Any, roster: Roster, comment: str) -> Roster:
     return roster
 
 
-@transaction.atomic
 def roster_approve(*, user: Any, roster: Roster) -> Roster:
-    """The department approves; accepted lines become approved (one approval per person, policy, period)."""
+    """The department approves after the pre-payment checks (事前比对) of the roster's accepted lines.
+
+    The checks run first and their findings are kept whatever happens next; the approval itself is refused
+    while a blocking finding on a line still on its way is open (not explained, dismissed or confirmed).
+    """
+    from yikatong.checks.services import check_roster
+
+    ensure_in_scope(user, roster, "change")
+    roster = Roster.objects.select_related("policy").get(pk=roster.pk)
+    _check(roster, workflow.APPROVED, user)
+    check_roster(user=user, roster=roster)
+    return _approve(user=user, roster=roster)
+
+
+@transaction.atomic
+def _approve(*, user: Any, roster: Roster) -> Roster:
+    from yikatong.checks.services import blocking_message, open_blocking
+
     roster = _locked(user, roster)
     _check(roster, workflow.APPROVED, user)
+    blocking = open_blocking(roster)
+    if blocking.exists():
+        raise ValidationError(blocking_message(blocking))
     try:
         with transaction.atomic():
             roster.lines.filter(state=LineState.ACCEPTED).update(state=LineState.APPROVED)

@@ -1,0 +1,555 @@
+"""Running checks inside the platform, storing their findings, and settling them.
+
+``check_run`` applies the engine to any ``LineSet`` and stores the findings in one set-based pass (a staging
+table, then ``UPDATE … FROM`` and ``INSERT … SELECT``): an in-flight finding already known for the same line
+and rule is refreshed and keeps how it was settled; an open one that the new run no longer finds is closed as
+"no longer found". Blocking findings stop the department's approval of a roster until they are settled:
+explained or dismissed with a reason, or confirmed, which sends the line back to its village.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Callable, Iterable
+from typing import Any
+
+import polars as pl
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+
+from yikatong.accounts.restrict import AccessDenied, ensure_in_scope
+from yikatong.accounts.roles import Role
+from yikatong.audit.services import audit_record
+from yikatong.checks.engine.catalogue import CATALOGUE
+from yikatong.checks.engine.runner import run as run_engine
+from yikatong.checks.models import CheckRun, Finding, FindingState, RuleSetting, RunKind, RunState
+from yikatong.checks.platform import LineSet, PeriodInputs, inputs_for, load_registries
+from yikatong.core.tables import execute, insert_frame, read_frame, staging_table
+from yikatong.rosters.models import LineState, Roster, RosterLine
+
+# Who may settle a finding: the department that owns the policy (it approves rosters) and finance (it
+# approves disbursement plans). Auditors read and report; they do not settle.
+SETTLING_ROLES = frozenset({Role.DEPT_REVIEWER, Role.FINANCE})
+NO_LONGER_FOUND = "重新核查时未再发现（数据已更正或情况已变化），系统自动关闭"
+OUTCOME_ZH = {
+    FindingState.EXPLAINED: "说明情况后放行",
+    FindingState.DISMISSED: "排除疑点",
+    FindingState.CONFIRMED: "确认属实",
+}
+
+ProgressFn = Callable[[int, int, str], None]
+
+
+# --- which rules block ---------------------------------------------------------------------------------
+
+
+def blocking_codes() -> frozenset[str]:
+    """The rules whose findings stop lines: the catalogue's defaults as changed by this county's settings."""
+    chosen = {code: rule.blocking for code, rule in CATALOGUE.items()}
+    chosen.update(
+        (code, blocking)
+        for code, blocking in RuleSetting.objects.values_list("code", "blocking")
+        if code in CATALOGUE
+    )
+    return frozenset(code for code, blocking in chosen.items() if blocking)
+
+
+@transaction.atomic
+def rule_setting_change(*, user: Any, code: str, blocking: bool) -> RuleSetting:
+    """Finance or the administrator decides whether a rule blocks; audited."""
+    if getattr(user, "role", None) not in {Role.FINANCE, Role.ADMIN}:
+        raise AccessDenied("只有财政局或系统管理员可以调整核查规则是否阻断发放")
+    if code not in CATALOGUE:
+        raise ValidationError(f"未知的核查规则：{code}")
+    before = code in blocking_codes()
+    setting, _ = RuleSetting.objects.update_or_create(
+        code=code, defaults={"blocking": blocking, "updated_by": user, "updated_at": timezone.now()}
+    )
+    audit_record(
+        action="checks.rule_setting",
+        obj=setting,
+        before={"code": code, "blocking": before},
+        after={"code": code, "blocking": blocking},
+        actor=user,
+    )
+    return setting
+
+
+# --- running ---------------------------------------------------------------------------------------------
+
+
+def check_run(
+    *,
+    line_set: LineSet,
+    kind: str = RunKind.INFLIGHT,
+    user: Any = None,
+    codes: Iterable[str] | None = None,
+    region_code: str = "",
+    roster: Roster | None = None,
+    progress: ProgressFn | None = None,
+) -> CheckRun:
+    """Run the chosen rules (default all) over the line set, store the findings, and return the run."""
+    chosen = [code for code in CATALOGUE if codes is None or code in set(codes)]
+    policy = None
+    if line_set.policy_code:
+        from yikatong.policies.models import Policy
+
+        policy = Policy.objects.get(code=line_set.policy_code)
+    periods = sorted(line_set.periods)
+    run = CheckRun.objects.create(
+        kind=kind,
+        region_code=region_code or (line_set.region_prefix.ljust(12, "0") if line_set.region_prefix else ""),
+        policy=policy,
+        roster=roster,
+        period_from=periods[0],
+        period_to=periods[-1],
+        rules=chosen,
+        created_by=user if getattr(user, "pk", None) else None,
+    )
+    try:
+        _run(run, line_set, chosen, progress)
+    except Exception as exc:
+        CheckRun.objects.filter(pk=run.pk).update(
+            state=RunState.FAILED, error=f"{type(exc).__name__}：{exc}"[:2000], finished_at=timezone.now()
+        )
+        raise
+    run.refresh_from_db()
+    audit_record(
+        action=f"checks.run.{kind}",
+        obj=run,
+        region_code=run.region_code,
+        after={
+            "periods": list(line_set.periods),
+            "policy": line_set.policy_code or "",
+            "lines": run.line_count,
+            "findings": run.finding_count,
+            "snapshots": {name: item["id"] for name, item in run.snapshots.items()},
+        },
+        actor=user,
+    )
+    return run
+
+
+def _run(run: CheckRun, line_set: LineSet, chosen: list[str], progress: ProgressFn | None) -> None:
+    steps = len(line_set.periods) * len(chosen) + 1
+    if progress:
+        progress(0, steps, "载入比对数据")
+    registries = load_registries(line_set)
+    found: list[pl.DataFrame] = []
+    skipped: dict[str, str] = {}
+    counts: dict[str, int] = dict.fromkeys(chosen, 0)
+    lines = 0
+    checked: list[pl.DataFrame] = []
+    for index, period in enumerate(sorted(line_set.periods)):
+        loaded = inputs_for(line_set, period, registries)
+        lines += loaded.inputs.lines.height
+
+        def step(
+            code: str, done: int, total: int, offset: int = index * len(chosen), period: str = period
+        ) -> None:
+            if progress:
+                progress(1 + offset + done, steps, f"{period} 核查 {code}")
+
+        result = run_engine(loaded.inputs, chosen, progress=step)
+        skipped.update(result.skipped)
+        for row in result.summary.iter_rows(named=True):
+            counts[row["rule"]] += row["count"]
+        found.append(_located(result.findings, loaded, registries.persons, period))
+        checked.append(_checked(loaded))
+    frame = pl.concat(found) if found else _located_empty()
+    blocking = blocking_codes()
+    frame = frame.with_columns(pl.col("rule").is_in(list(blocking)).alias("blocking"))
+    ran = [code for code in chosen if code not in skipped]
+    with transaction.atomic():
+        _store(run, frame, pl.concat(checked), ran)
+        CheckRun.objects.filter(pk=run.pk).update(
+            state=RunState.DONE,
+            finished_at=timezone.now(),
+            skipped=skipped,
+            summary=[
+                {"rule": code, "title": CATALOGUE[code].title_zh, "count": counts[code]}
+                for code in chosen
+                if code not in skipped
+            ],
+            snapshots=registries.snapshots,
+            line_count=lines,
+            finding_count=frame.height,
+        )
+
+
+_LOCATED = {
+    "subject": pl.String,
+    "rule": pl.String,
+    "severity": pl.String,
+    "line_id": pl.Int64,
+    "roster_id": pl.Int64,
+    "person_id": pl.Int64,
+    "policy_id": pl.Int64,
+    "period": pl.String,
+    "region_code": pl.String,
+    "detail": pl.String,
+}
+
+
+def _located_empty() -> pl.DataFrame:
+    return pl.DataFrame(schema=_LOCATED)
+
+
+def _located(
+    findings: pl.DataFrame, loaded: PeriodInputs, persons: pl.DataFrame, period: str
+) -> pl.DataFrame:
+    """The engine's findings with the database rows they are about (line, roster, person, policy, village)."""
+    meta = loaded.meta
+    on_lines = (
+        findings.filter(pl.col("row_no") > 0)
+        .join(meta, on="row_no")
+        .select(
+            pl.concat_str(pl.lit("line:"), pl.col("row_no").cast(pl.String)).alias("subject"),
+            "rule",
+            "severity",
+            pl.col("row_no").alias("line_id"),
+            "roster_id",
+            "person_id",
+            "policy_id",
+            "period",
+            "region_code",
+            "detail",
+        )
+    )
+    rosters = meta.group_by("roster_id").agg(pl.col("policy_id", "region_code", "period").first())
+    on_rosters = (
+        findings.filter(pl.col("row_no") < 0)
+        .with_columns((-pl.col("row_no")).alias("roster_id"))
+        .join(rosters, on="roster_id")
+        .select(
+            pl.concat_str(
+                pl.lit("roster:"),
+                pl.col("roster_id").cast(pl.String),
+                pl.lit(":"),
+                pl.col("detail").str.split("前完成").list.first(),
+            ).alias("subject"),
+            "rule",
+            "severity",
+            pl.lit(None, pl.Int64).alias("line_id"),
+            "roster_id",
+            pl.lit(None, pl.Int64).alias("person_id"),
+            "policy_id",
+            "period",
+            "region_code",
+            "detail",
+        )
+    )
+    previous = loaded.previous_meta.unique(["id_number", "policy_code"], keep="first")
+    missed = (
+        findings.filter(pl.col("row_no").is_null())
+        .join(previous.drop("period"), on=["id_number", "policy_code"])
+        .select(
+            pl.concat_str(
+                pl.lit("missed:"),
+                pl.col("person_id").cast(pl.String),
+                pl.lit(":"),
+                pl.col("policy_id").cast(pl.String),
+                pl.lit(f":{period}"),
+            ).alias("subject"),
+            "rule",
+            "severity",
+            pl.col("row_no").alias("line_id"),
+            "roster_id",
+            "person_id",
+            "policy_id",
+            pl.lit(period).alias("period"),
+            "region_code",
+            "detail",
+        )
+    )
+    return pl.concat([on_lines, on_rosters, missed]).cast(_LOCATED)  # type: ignore[arg-type]
+
+
+def _checked(loaded: PeriodInputs) -> pl.DataFrame:
+    """The lines and rosters this period's run looked at (its own lines and last period's)."""
+    return pl.concat(
+        [
+            loaded.meta.select(pl.col("row_no").alias("line_id"), "roster_id"),
+            loaded.previous_meta.select(pl.col("row_no").alias("line_id"), "roster_id"),
+        ]
+    ).unique()
+
+
+_STAGED = {
+    "subject": "varchar(200)",
+    "rule": "varchar(24)",
+    "severity": "varchar(8)",
+    "blocking": "boolean",
+    "line_id": "bigint",
+    "roster_id": "bigint",
+    "person_id": "bigint",
+    "policy_id": "bigint",
+    "period": "varchar(8)",
+    "region_code": "varchar(12)",
+    "detail": "text",
+}
+
+
+def _store(run: CheckRun, frame: pl.DataFrame, checked: pl.DataFrame, ran: list[str]) -> None:
+    """Write the run's findings: refresh known in-flight ones, add new ones, close the ones gone."""
+    now = timezone.now()
+    frame = frame.unique(["subject", "rule"], keep="first", maintain_order=True)
+    columns = list(_STAGED)
+    insert_columns = ", ".join(columns)
+    with staging_table("findings", _STAGED) as staged:
+        insert_frame(staged, frame.select(columns))
+        if run.kind == RunKind.INFLIGHT:
+            execute(
+                "UPDATE checks_finding SET run_id = %s, detail = s.detail, severity = s.severity, "
+                "blocking = s.blocking, line_id = s.line_id, "
+                "state = CASE WHEN checks_finding.state = 'dismissed' "
+                "AND checks_finding.settled_by_id IS NULL THEN 'open' ELSE checks_finding.state END "
+                f"FROM {staged} s WHERE checks_finding.kind = 'inflight' "
+                "AND checks_finding.subject = s.subject AND checks_finding.rule = s.rule",
+                [run.pk],
+            )
+            fresh = (
+                "WHERE NOT EXISTS (SELECT 1 FROM checks_finding f WHERE f.kind = 'inflight' "
+                "AND f.subject = s.subject AND f.rule = s.rule)"
+            )
+        else:
+            fresh = ""
+        execute(
+            f"INSERT INTO checks_finding (kind, run_id, first_run_id, state, settle_reason, found_at, "
+            f"{insert_columns}) SELECT %s, %s, %s, 'open', '', %s, "
+            + ", ".join(f"s.{c}" for c in columns)
+            + f" FROM {staged} s {fresh}",
+            [run.kind, run.pk, run.pk, now],
+        )
+    if run.kind != RunKind.INFLIGHT or not ran:
+        return
+    with staging_table("checked", {"line_id": "bigint", "roster_id": "bigint"}) as staged:
+        insert_frame(staged, checked.select("line_id", "roster_id"))
+        marks = ", ".join(["%s"] * len(ran))
+        execute(
+            "UPDATE checks_finding SET state = 'dismissed', settle_reason = %s, settled_at = %s "
+            f"WHERE kind = 'inflight' AND state = 'open' AND run_id <> %s AND rule IN ({marks}) AND ("
+            f"line_id IN (SELECT line_id FROM {staged}) "
+            f"OR (line_id IS NULL AND roster_id IN (SELECT roster_id FROM {staged})))",
+            [NO_LONGER_FOUND, now, run.pk, *ran],
+        )
+
+
+def check_roster(*, user: Any, roster: Roster) -> CheckRun:
+    """事前比对 of one roster's accepted lines, as the department's approval runs it."""
+    line_set = LineSet(
+        periods=(roster.period,),
+        states=(LineState.ACCEPTED,),
+        policy_code=roster.policy.code,
+        roster_ids=(roster.pk,),
+    )
+    return check_run(line_set=line_set, user=user, region_code=roster.village_id, roster=roster)
+
+
+# --- what still blocks -----------------------------------------------------------------------------------
+
+
+def open_blocking(roster: Roster) -> QuerySet[Finding]:
+    """The open blocking in-flight findings on the roster's lines still on their way (or on the roster)."""
+    return Finding.objects.filter(
+        kind=RunKind.INFLIGHT, roster=roster, blocking=True, state=FindingState.OPEN
+    ).filter(Q(line__isnull=True) | Q(line__state__in=[LineState.ACCEPTED, LineState.PENDING]))
+
+
+def blocking_message(findings: QuerySet[Finding]) -> str:
+    """“还有3条阻断性核查疑点未处理（死亡人员冒领 2条、无社保卡账户 1条）…”."""
+    counts: dict[str, int] = {}
+    for rule in findings.values_list("rule", flat=True):
+        counts[rule] = counts.get(rule, 0) + 1
+    parts = "、".join(f"{CATALOGUE[code].title_zh} {n}条" for code, n in sorted(counts.items()))
+    total = sum(counts.values())
+    return f"还有{total}条阻断性核查疑点未处理（{parts}），请逐条说明情况或将问题行退回村（社区）更正后再审批"
+
+
+# --- settling --------------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def finding_settle(*, user: Any, finding: Finding, outcome: str, reason: str) -> Finding:
+    """Explain, dismiss or confirm a finding; confirming a line in flight sends it back to its village."""
+    if getattr(user, "role", None) not in SETTLING_ROLES:
+        raise AccessDenied("核查疑点由业务主管部门或财政局处理")
+    ensure_in_scope(user, finding)
+    if outcome not in OUTCOME_ZH:
+        raise ValidationError("处理方式应为：说明情况、排除疑点或确认属实")
+    reason = reason.strip()
+    if not reason:
+        raise ValidationError({"reason": "处理疑点须填写理由"})
+    finding = Finding.objects.select_for_update().get(pk=finding.pk)
+    if finding.state != FindingState.OPEN:
+        raise ValidationError(f"该疑点已处理（{finding.get_state_display()}），不能重复处理")
+    returned = False
+    if outcome == FindingState.CONFIRMED and finding.line_id is not None:
+        line = RosterLine.objects.select_for_update().get(pk=finding.line_id)
+        if line.state in {LineState.ACCEPTED, LineState.PENDING}:
+            line.state = LineState.RETURNED
+            line.reason = f"核查疑点属实（{CATALOGUE[finding.rule].title_zh}）：{reason}"[:300]
+            line.save(update_fields=["state", "reason"])
+            returned = True
+    finding.state = outcome
+    finding.settled_by = user
+    finding.settled_at = timezone.now()
+    finding.settle_reason = reason
+    finding.save(update_fields=["state", "settled_by", "settled_at", "settle_reason"])
+    audit_record(
+        action="checks.finding_settle",
+        obj=finding,
+        region_code=finding.region_code,
+        before={"state": FindingState.OPEN},
+        after={
+            "rule": finding.rule,
+            "state": outcome,
+            "reason": reason,
+            "line": finding.line_id,
+            "line_returned": returned,
+        },
+        actor=user,
+    )
+    return finding
+
+
+# --- post-hoc audits -------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def sample_draw(*, user: Any, run: CheckRun, size: int, seed: int | None = None) -> CheckRun:
+    """Draw a random sample of the audited lines for field checks (抽样实地核实); audited, repeatable."""
+    ensure_in_scope(user, run, "view")
+    if run.kind != RunKind.POSTHOC or run.state != RunState.DONE:
+        raise ValidationError("只能对已完成的事后专项核查抽样")
+    if size < 1:
+        raise ValidationError({"size": "抽样数量应为正整数"})
+    seed = seed if seed is not None else random.SystemRandom().randrange(1, 2**31)
+    lines = _posthoc_line_ids(run)
+    # Not a secret: the seed is recorded so that anyone can draw the same sample again.
+    chosen = sorted(random.Random(seed).sample(lines, min(size, len(lines))))  # noqa: S311
+    CheckRun.objects.filter(pk=run.pk).update(sample=chosen, sample_seed=seed)
+    run.refresh_from_db()
+    audit_record(
+        action="checks.sample",
+        obj=run,
+        region_code=run.region_code,
+        after={"size": len(chosen), "seed": seed, "population": len(lines)},
+        actor=user,
+    )
+    return run
+
+
+def _prefix(code: str) -> str:
+    from yikatong.core.models import Region, region_prefix
+
+    region = Region.objects.filter(code=code).first()
+    return region_prefix(region.code, region.level) if region else code
+
+
+def _posthoc_line_ids(run: CheckRun) -> list[int]:
+    where, params = line_set_for(
+        kind=run.kind,
+        period_from=run.period_from,
+        period_to=run.period_to,
+        policy_code=run.policy.code if run.policy else "",
+        region_code=run.region_code,
+    ).where()
+    from yikatong.checks.platform import LINES_FROM
+
+    frame = read_frame(
+        f"SELECT l.id {LINES_FROM} WHERE {where} ORDER BY l.id", params, schema={"id": pl.Int64}
+    )
+    return frame["id"].to_list() if frame.height else []
+
+
+# --- starting a run in the background --------------------------------------------------------------------
+
+RUNNING_ROLES: dict[str, frozenset[str]] = {
+    RunKind.INFLIGHT: frozenset({Role.DEPT_REVIEWER, Role.FINANCE, Role.AUDITOR}),
+    RunKind.POSTHOC: frozenset({Role.AUDITOR, Role.FINANCE}),
+}
+
+
+def check_start(
+    *,
+    user: Any,
+    kind: str,
+    period_from: str,
+    period_to: str = "",
+    policy_code: str = "",
+    region_code: str = "",
+    codes: Iterable[str] | None = None,
+) -> Any:
+    """Queue a check run for a worker within the user's region and policies; return the task run.
+
+    In-flight runs (事前比对/事中监控) look at one period's lines accepted by townships or approved by
+    departments; post-hoc runs (事后专项核查) at the approved lines of every period in the range.
+    """
+    from yikatong.checks.tasks import run_checks
+    from yikatong.core.models import Region
+    from yikatong.core.periods import InvalidPeriod, Period
+    from yikatong.policies.models import Policy
+    from yikatong.tasks.services import task_start
+
+    if getattr(user, "role", None) not in RUNNING_ROLES.get(kind, frozenset()):
+        raise AccessDenied("当前角色不能发起这类核查")
+    try:
+        first = Period.parse(period_from)
+        last = Period.parse(period_to) if period_to else first
+    except InvalidPeriod as exc:
+        raise ValidationError({"period_from": str(exc)}) from exc
+    if kind == RunKind.INFLIGHT and last != first:
+        raise ValidationError({"period_to": "在途核查一次只核查一个发放期间"})
+    if last.end < first.start:
+        raise ValidationError({"period_to": "截止期间不能早于起始期间"})
+    region_code = region_code or str(user.region_id)
+    region = Region.objects.filter(code=region_code).first()
+    if region is None or not region_code.startswith(user.region_prefix):
+        raise AccessDenied("核查范围超出本人所属区划")
+    policy = None
+    if policy_code:
+        policy = Policy.objects.restrict(user, "view").filter(code=policy_code).first()
+        if policy is None:
+            raise ValidationError({"policy_code": f"没有可核查的补贴项目 {policy_code}"})
+    elif user.role == Role.DEPT_REVIEWER:
+        raise ValidationError({"policy_code": "业务主管部门须选择本部门的补贴项目"})
+    chosen = [code.strip().upper() for code in (codes or []) if code.strip()]
+    unknown = [code for code in chosen if code not in CATALOGUE]
+    if unknown:
+        raise ValidationError({"rules": f"未知的核查规则：{'、'.join(unknown)}"})
+    label = "事后专项核查" if kind == RunKind.POSTHOC else "在途名册核查"
+    period_text = str(first) if last == first else f"{first} 至 {last}"
+    return task_start(
+        task=run_checks,
+        title=f"{label} {region.name} {period_text}" + (f" {policy.code}" if policy else ""),
+        user=user,
+        arguments={
+            "kind": kind,
+            "period_from": str(first),
+            "period_to": str(last),
+            "policy_code": policy.code if policy else "",
+            "region_code": region.code,
+            "rules": chosen,
+        },
+        region_code=region.code,
+    )
+
+
+def line_set_for(
+    *, kind: str, period_from: str, period_to: str, policy_code: str, region_code: str
+) -> LineSet:
+    """The lines a run of this kind covers."""
+    from yikatong.checks.platform import IN_FLIGHT
+    from yikatong.checks.selectors import periods_between
+
+    if kind == RunKind.POSTHOC:
+        periods: tuple[str, ...] = tuple(periods_between(period_from, period_to)) or (period_from,)
+        states: tuple[str, ...] = (LineState.APPROVED,)
+    else:
+        periods, states = (period_from,), IN_FLIGHT
+    return LineSet(
+        periods=periods, states=states, policy_code=policy_code or None, region_prefix=_prefix(region_code)
+    )
