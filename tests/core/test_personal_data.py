@@ -103,6 +103,14 @@ def test_encryption_round_trip_rotation_and_context_binding() -> None:
     assert rotated.blind_index(VALID, context="c") == ring.blind_index(VALID, context="c")
     column = rotated.encrypt_many([VALID, None], context="c")
     assert column[1] is None and rotated.decrypt(column[0] or "", context="c") == VALID
+    # a whole column decrypts at once, old and new keys mixed; a wrong context is refused
+    old_key = ring.encrypt(VALID, context="c")
+    assert rotated.decrypt_many([old_key, *column, ""], context="c") == [VALID, VALID, None, None]
+    assert rotated.decrypt_many([sealed], context="person.id_number") == [VALID]
+    with pytest.raises(DecryptionError):
+        rotated.decrypt_many([sealed], context="user.phone")
+    with pytest.raises(DecryptionError):
+        rotated.decrypt_many(["v9:k1:abc"], context="c")
 
 
 def test_tampered_ciphertext_is_refused() -> None:

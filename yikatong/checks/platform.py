@@ -12,7 +12,6 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from decimal import Decimal
 from typing import Any
 
 import polars as pl
@@ -76,15 +75,19 @@ def _marks(values: Sequence[Any]) -> str:
 
 
 def _decrypt(frame: pl.DataFrame, column: str, context: str, into: str) -> pl.DataFrame:
-    ring = key_ring()
-    clear = [ring.decrypt(v, context=context) if v else None for v in frame[column].to_list()]
+    clear = key_ring().decrypt_many(frame[column].to_list(), context=context)
     return frame.with_columns(pl.Series(into, clear, dtype=pl.String)).drop(column)
 
 
+def _four_places(column: str) -> pl.Expr:
+    """A decimal text with exactly four places, as the roster reader writes it ("1" or "1.5" from SQLite)."""
+    parts = pl.col(column).str.split_exact(".", 1)
+    fraction = parts.struct.field("field_1").fill_null("").str.pad_end(4, "0").str.slice(0, 4)
+    return pl.concat_str(parts.struct.field("field_0"), pl.lit("."), fraction).alias(column)
+
+
 def _quantity(frame: pl.DataFrame) -> pl.DataFrame:
-    # The roster reader's canonical quantity has four decimals; SQLite may hand back "1" or "1.0".
-    values = [f"{Decimal(v):.4f}" if v is not None else None for v in frame["quantity"].to_list()]
-    return frame.with_columns(pl.Series("quantity", values, dtype=pl.String))
+    return frame.with_columns(_four_places("quantity"))
 
 
 LINE_SCHEMA = {
@@ -102,15 +105,17 @@ META_SCHEMA = {
 }
 
 
-def read_lines(where: str, params: list[Any]) -> tuple[pl.DataFrame, pl.DataFrame]:
-    """The lines matching ``where`` as the engine's roster frame, and their ids (roster, person, policy)."""
+def read_lines(where: str, params: list[Any], registries: Registries) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """The lines matching ``where`` as the engine's roster frame, and their ids (roster, person, policy).
+
+    The ID number and the account come from the run's already decrypted registries (joined on the person),
+    so no line is decrypted on its own.
+    """
     sql = (
-        "SELECT l.id AS row_no, l.id AS line_no, pol.code AS policy_code, l.period, p.id_number AS enc_id, "
-        "p.name, r.village_id AS village_code, CAST(l.quantity AS varchar(24)) AS quantity, l.amount_fen, "
-        "c.account_no AS enc_account, l.roster_id, l.person_id, l.policy_id "
-        f"{LINES_FROM} JOIN registry_person p ON p.id = l.person_id "
-        "LEFT JOIN registry_socialsecuritycard c ON c.person_id = p.id AND c.status <> 'closed' "
-        f"WHERE {where}"
+        "SELECT l.id AS row_no, l.id AS line_no, pol.code AS policy_code, l.period, p.name, "
+        "r.village_id AS village_code, CAST(l.quantity AS varchar(24)) AS quantity, l.amount_fen, "
+        "l.roster_id, l.person_id, l.policy_id "
+        f"{LINES_FROM} JOIN registry_person p ON p.id = l.person_id WHERE {where}"
     )
     ints = dict.fromkeys(("row_no", "line_no", "amount_fen", "roster_id", "person_id", "policy_id"), pl.Int64)
     frame = read_frame(sql, params, schema=ints)
@@ -119,8 +124,9 @@ def read_lines(where: str, params: list[Any]) -> tuple[pl.DataFrame, pl.DataFram
     meta = frame.select(
         "row_no", "roster_id", "person_id", "policy_id", pl.col("village_code").alias("region_code"), "period"
     )
-    frame = _decrypt(frame, "enc_id", "person.id_number", "id_number")
-    frame = _decrypt(frame, "enc_account", "card.account_no", "account_no")
+    frame = frame.join(registries.ids, on="person_id", how="left").join(
+        registries.open_accounts, on="person_id", how="left"
+    )
     lines = (
         _quantity(frame)
         .with_columns(yuan(pl.col("amount_fen")).alias("amount"))
@@ -135,6 +141,9 @@ class Registries:
 
     persons: pl.DataFrame
     cards: pl.DataFrame
+    # person_id → id_number, and person_id → the account of the person's open card (lost/frozen included).
+    ids: pl.DataFrame
+    open_accounts: pl.DataFrame
     deaths: pl.DataFrame | None = None
     cadres: pl.DataFrame | None = None
     land: pl.DataFrame | None = None
@@ -193,23 +202,27 @@ def load_registries(line_set: LineSet) -> Registries:
         persons = pl.DataFrame(schema={"person_id": pl.Int64, **dict.fromkeys(names, pl.String)})
     persons = _decrypt(persons, "enc_id", "person.id_number", "id_number")
     cards = read_frame(
-        "SELECT p.id_number AS enc_id, p.name AS holder_name, b.code AS bank_code, "
+        "SELECT c.person_id, p.name AS holder_name, b.code AS bank_code, "
         "c.account_no AS enc_account, c.status FROM registry_socialsecuritycard c "
         "JOIN registry_person p ON p.id = c.person_id JOIN registry_agentbank b ON b.id = c.bank_id "
         f"WHERE c.person_id IN ({people})",
         params,
+        schema={"person_id": pl.Int64},
     )
     if cards.height == 0:
-        cards = pl.DataFrame(
-            schema=dict.fromkeys(["enc_id", "holder_name", "bank_code", "enc_account", "status"], pl.String)
-        )
-    cards = _decrypt(
-        _decrypt(cards, "enc_id", "person.id_number", "id_number"),
-        "enc_account",
-        "card.account_no",
-        "account_no",
+        names = ["holder_name", "bank_code", "enc_account", "status"]
+        cards = pl.DataFrame(schema={"person_id": pl.Int64, **dict.fromkeys(names, pl.String)})
+    cards = _decrypt(cards, "enc_account", "card.account_no", "account_no")
+    ids = persons.select("person_id", "id_number")
+    cards = cards.join(ids, on="person_id", how="left")
+    open_accounts = (
+        cards.filter(pl.col("status") != "closed")
+        .unique("person_id", keep="first")
+        .select("person_id", "account_no")
     )
-    found = Registries(persons=persons.drop("id_bidx"), cards=cards)
+    found = Registries(
+        persons=persons.drop("id_bidx"), cards=cards.drop("person_id"), ids=ids, open_accounts=open_accounts
+    )
     bidx = persons.select("id_bidx")
     for kind, loader in _SNAPSHOT_LOADERS.items():
         snapshot = _snapshot(kind)
@@ -273,8 +286,7 @@ def _land(snapshot: RegistrySnapshot, bidx: pl.DataFrame, persons: pl.DataFrame)
         return pl.DataFrame(schema=schema)
     frame = _only(frame, "household_id", persons.filter(pl.col("household_id").is_not_null()), "household_id")
     frame = _decrypt(frame, "enc_id", "land.contractor_id_number", "contractor_id_number")
-    areas = [f"{Decimal(v):.4f}" for v in frame["contract_area_mu"].to_list()]
-    return frame.with_columns(pl.Series("contract_area_mu", areas, dtype=pl.String))
+    return frame.with_columns(_four_places("contract_area_mu"))
 
 
 _SNAPSHOT_LOADERS = {
@@ -373,7 +385,7 @@ class PeriodInputs:
 def inputs_for(line_set: LineSet, period: str, registries: Registries) -> PeriodInputs:
     """The engine inputs for one period of a line set, sharing the run's registries."""
     parsed = Period.parse(period)
-    lines, meta = read_lines(*line_set.where(period))
+    lines, meta = read_lines(*line_set.where(period), registries)
     # Already approved elsewhere in the same period: duplicates and exclusive pairs count against these.
     others = LineSet(periods=(period,), states=("approved",))
     here, here_params = line_set.where(period)
@@ -382,6 +394,7 @@ def inputs_for(line_set: LineSet, period: str, registries: Registries) -> Period
     history, _ = read_lines(
         f"{other_where} AND l.person_id IN ({people}) AND NOT ({here})",
         [*other_params, *people_params, *here_params],
+        registries,
     )
     previous_set = LineSet(
         periods=(str(parsed.previous()),),
@@ -389,7 +402,7 @@ def inputs_for(line_set: LineSet, period: str, registries: Registries) -> Period
         policy_code=line_set.policy_code,
         region_prefix=line_set.region_prefix,
     )
-    previous, previous_meta = read_lines(*previous_set.where())
+    previous, previous_meta = read_lines(*previous_set.where(), registries)
     inputs = AuditInputs(
         period=parsed,
         lines=lines,

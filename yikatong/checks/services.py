@@ -241,10 +241,14 @@ def _located(
             "detail",
         )
     )
-    previous = loaded.previous_meta.unique(["id_number", "policy_code"], keep="first")
+    previous = (
+        loaded.previous_meta.unique(["id_number", "policy_code"], keep="first")
+        .drop("period")
+        .rename({"row_no": "previous_line"})
+    )
     missed = (
         findings.filter(pl.col("row_no").is_null())
-        .join(previous.drop("period"), on=["id_number", "policy_code"])
+        .join(previous, on=["id_number", "policy_code"])
         .select(
             pl.concat_str(
                 pl.lit("missed:"),
@@ -255,7 +259,7 @@ def _located(
             ).alias("subject"),
             "rule",
             "severity",
-            pl.col("row_no").alias("line_id"),
+            pl.col("previous_line").alias("line_id"),
             "roster_id",
             "person_id",
             "policy_id",

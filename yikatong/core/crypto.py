@@ -67,6 +67,31 @@ class KeyRing:
         digest = hmac.new(self.index_key, f"{context}\x00{clear}".encode(), hashlib.sha256).hexdigest()
         return digest[:BLIND_INDEX_CHARS]
 
+    def decrypt_many(self, values: Sequence[str | None], *, context: str) -> list[str | None]:
+        """Decrypt a whole column (one cipher object per key, not per value); None and "" stay None."""
+        ciphers = {key_id: AESGCM(key) for key_id, key in self.keys.items()}
+        ad = context.encode()
+        head = f"{PREFIX}:"
+        b64decode = base64.b64decode
+        out: list[str | None] = []
+        for stored in values:
+            if not stored:
+                out.append(None)
+                continue
+            try:
+                if not stored.startswith(head):
+                    raise ValueError(stored[:3])
+                key_id, payload = stored[len(head) :].split(":", 1)
+                raw = b64decode(payload)
+                cipher = ciphers[key_id]
+            except (ValueError, KeyError) as exc:
+                raise DecryptionError("密文格式错误、版本不支持或密钥不存在") from exc
+            try:
+                out.append(cipher.decrypt(raw[:NONCE_BYTES], raw[NONCE_BYTES:], ad).decode())
+            except Exception as exc:  # cryptography raises InvalidTag without detail
+                raise DecryptionError("密文校验失败") from exc
+        return out
+
     def encrypt_many(self, values: Sequence[str | None], *, context: str) -> list[str | None]:
         """Encrypt a whole column; None stays None."""
         aead = AESGCM(self.keys[self.active_id])
