@@ -200,3 +200,14 @@ def test_missed_and_posthoc_findings(world: World, reviewed: Roster) -> None:
     assert posthoc.finding_count == again.finding_count == 1  # NO_CARD, once per audit
     assert Finding.objects.filter(kind=RunKind.POSTHOC).count() == 2
     assert CheckRun.objects.filter(kind=RunKind.POSTHOC).count() == 2
+
+
+def test_late_is_stored_on_the_roster_once(world: World, reviewed: Roster) -> None:
+    """A department approval overdue by two days: one LATE finding on the roster, however often checked."""
+    Roster.objects.filter(pk=reviewed.pk).update(deadline=timezone.now() - dt.timedelta(days=2))
+    run = check_run(line_set=LineSet(periods=("2026-10",)), user=world.user("finance"), region_code=VILLAGE_A)
+    check_run(line_set=LineSet(periods=("2026-10",)), user=world.user("finance"), region_code=VILLAGE_A)
+    late = Finding.objects.get(rule="LATE")
+    assert late.roster == reviewed and late.line is None and late.first_run == run
+    assert "主管部门审批" in late.detail and "至今未完成" in late.detail
+    assert late.subject.startswith(f"roster:{reviewed.pk}:")

@@ -403,6 +403,17 @@ def inputs_for(line_set: LineSet, period: str, registries: Registries) -> Period
         region_prefix=line_set.region_prefix,
     )
     previous, previous_meta = read_lines(*previous_set.where(), registries)
+    # 漏发 means "no line at all this period": a line still in public notice, or rejected with a reason,
+    # is not missed. Last period's beneficiaries with any line of the policy now are set aside.
+    present = read_frame(
+        f"SELECT DISTINCT l.person_id, l.policy_id {LINES_FROM} WHERE l.period = %s AND r.village_id LIKE %s",
+        [period, f"{line_set.region_prefix}%"],
+        schema={"person_id": pl.Int64, "policy_id": pl.Int64},
+    )
+    if present.height:
+        kept = previous_meta.join(present, on=["person_id", "policy_id"], how="anti").select("row_no")
+        previous = previous.join(kept, on="row_no", how="semi")
+        previous_meta = previous_meta.join(kept, on="row_no", how="semi")
     inputs = AuditInputs(
         period=parsed,
         lines=lines,

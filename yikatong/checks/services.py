@@ -347,6 +347,7 @@ def check_roster(*, user: Any, roster: Roster) -> CheckRun:
         periods=(roster.period,),
         states=(LineState.ACCEPTED,),
         policy_code=roster.policy.code,
+        region_prefix=roster.village_id,
         roster_ids=(roster.pk,),
     )
     return check_run(line_set=line_set, user=user, region_code=roster.village_id, roster=roster)

@@ -26,6 +26,7 @@ DEMO_USERS: list[tuple[str, str, str, str, str]] = [
     ("township_tahe", "赵春燕", Role.TOWNSHIP_REVIEWER, "232722100000", "gov-232722100"),
     ("township_yxk", "孟庆华", Role.TOWNSHIP_REVIEWER, "232722201000", "gov-232722201"),
     ("clerk_yongfeng", "李玉兰", Role.VILLAGE_CLERK, "232722100201", "gov-232722100"),
+    ("clerk_xinjian", "孙桂芝", Role.VILLAGE_CLERK, "232722100202", "gov-232722100"),
     ("clerk_anluo", "关志刚", Role.VILLAGE_CLERK, "232722201202", "gov-232722201"),
     ("bank_abc", "周明", Role.BANK_OPERATOR, "232722000000", "bank-abc"),
     ("auditor", "李福成", Role.AUDITOR, "232722000000", "sjj"),
@@ -121,8 +122,8 @@ def load_demo_if_empty(*, data_dir: Path, persons: int, echo: Callable[[str], ob
     load_demo_registries(county.files, echo=echo)
     from yikatong.demo.rosters import load_demo_rosters
 
-    echo("正在建立永丰村高龄津贴申报名册（9月已审批，10月公示中）…")
-    load_demo_rosters()
+    echo("正在建立高龄津贴申报名册并运行核查（永丰村9月已审批、10月公示中；新建村10月待主管部门审批）…")
+    load_demo_rosters(deaths_file=county.files["deaths"], out_dir=out)
     return True
 
 

@@ -1,37 +1,129 @@
-"""Demo rosters: 永丰村's 高龄津贴 for September (approved, as history) and October (in public notice now)."""
+"""Demo rosters and checks: 高龄津贴 (GLJT) of 永丰村 and 新建村, walked through the real services.
+
+- 永丰村 September: declared, publicly noticed, reviewed by the township; before the department approved,
+  民政局's updated death registry and a card reported lost gave two blocking findings (DECEASED,
+  CARD_INACTIVE); the department confirmed both (the lines went back to the village) and then approved.
+- 永丰村 October: rolled over from September and in public notice now (the public portal shows it).
+- 新建村 October: reviewed by the township, waiting for 民政局's approval past its deadline, with a blocking
+  finding open (a frozen card): sign in as dept_civil to settle it and approve.
+- Finance's in-flight check of October (事中监控 shows it) and the auditor's post-hoc audit of
+  September–October with a field sample (事后专项核查), which finds a September payment to an elder whose
+  death in August was registered only afterwards (DECEASED).
+"""
 
 from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
+from pathlib import Path
 
+import polars as pl
 from django.utils import timezone
 
 from yikatong.accounts.models import User
+from yikatong.checks.models import Finding, FindingState, RunKind
+from yikatong.checks.platform import LineSet
+from yikatong.checks.services import check_roster, check_run, finding_settle, sample_draw
 from yikatong.core.periods import Period
-from yikatong.registry.models import Person
+from yikatong.registry.imports import registry_import
+from yikatong.registry.models import CardStatus, Person, SocialSecurityCard
+from yikatong.registry.services import card_change_status
 from yikatong.rosters import services
-from yikatong.rosters.models import Roster
+from yikatong.rosters.models import LineState, Roster
 
 VILLAGE = "232722100201"  # 永丰村
+XINJIAN = "232722100202"  # 新建村
+COUNTY = "232722000000"
 
 
-def load_demo_rosters() -> None:
-    """Walk September's roster through the whole path and open October's by rolling it over."""
+def _elders(village: str, period: str) -> list[Person]:
+    eighty = Period.parse(period).start.replace(year=Period.parse(period).year - 80)
+    return list(
+        Person.objects.filter(village_id=village, birth_date__lte=eighty).order_by("birth_date", "pk")
+    )
+
+
+def _declared(clerk: User, village: str, period: str, people: list[Person]) -> Roster:
+    """A roster of these people, submitted, noticed for its seven days (in the demo's past) and closed."""
+    roster = services.roster_create(user=clerk, policy_code="GLJT", period=period, village_code=village)
+    for person in people:
+        services.roster_line_add(user=clerk, roster=roster, person=person, quantity=Decimal(1))
+    services.roster_submit(user=clerk, roster=roster)
+    Roster.objects.filter(pk=roster.pk).update(publicity_end=timezone.now() - dt.timedelta(minutes=1))
+    return services.publicity_close(user=clerk, roster=Roster.objects.get(pk=roster.pk))
+
+
+def _card_of(person: Person) -> SocialSecurityCard | None:
+    return person.cards.exclude(status=CardStatus.CLOSED).first()
+
+
+def _died(people: list[tuple[Person, str]], deaths_file: Path, out_dir: Path, month: str) -> None:
+    """民政局's updated death registry (a whole new snapshot): everyone before, and these people."""
+    before = pl.read_csv(deaths_file, infer_schema=False)
+    added = pl.DataFrame(
+        {
+            "身份证号": [p.id_number for p, _ in people],
+            "姓名": [p.name for p, _ in people],
+            "死亡日期": [day for _, day in people],
+        }
+    ).select(before.columns)
+    updated = out_dir / f"deaths-{month}.csv"
+    pl.concat([before, added]).write_csv(updated)
+    registry_import(
+        kind="deaths", path=updated, user=None, accept_partial=True, source=f"民政局死亡登记（{month}更新）"
+    )
+
+
+def load_demo_rosters(*, deaths_file: Path, out_dir: Path) -> None:
+    """The rosters, checks and settlements described in the module's docstring."""
     clerk = User.objects.get(username="clerk_yongfeng")
     township = User.objects.get(username="township_tahe")
     department = User.objects.get(username="dept_civil")
-    september = services.roster_create(user=clerk, policy_code="GLJT", period="2026-09", village_code=VILLAGE)
-    eighty = Period.parse("2026-09").start.replace(year=2026 - 80)
-    elders = Person.objects.filter(village_id=VILLAGE, birth_date__lte=eighty).order_by("birth_date")
-    for person in elders:
-        services.roster_line_add(user=clerk, roster=september, person=person, quantity=Decimal(1))
-    services.roster_submit(user=clerk, roster=september)
-    # The demo's September happened in the past: its seven days of public notice are over.
-    Roster.objects.filter(pk=september.pk).update(publicity_end=timezone.now() - dt.timedelta(minutes=1))
-    services.publicity_close(user=clerk, roster=Roster.objects.get(pk=september.pk))
-    services.township_finish(user=township, roster=Roster.objects.get(pk=september.pk), accept_pending=True)
+    hrss = User.objects.get(username="hrss")
+    finance = User.objects.get(username="finance")
+    auditor = User.objects.get(username="auditor")
+
+    elders = [p for p in _elders(VILLAGE, "2026-09") if _card_of(p) is not None]
+    september = _declared(clerk, VILLAGE, "2026-09", elders)
+    services.township_finish(user=township, roster=september, accept_pending=True)
+    _died([(elders[0], "2026-08-12")], deaths_file, out_dir, "2026-10")
+    if len(elders) > 1:
+        card = _card_of(elders[1])
+        assert card is not None
+        card_change_status(user=hrss, card=card, status=CardStatus.LOST, reason="本人电话挂失")
+    check_roster(user=department, roster=september)
+    reasons = {
+        "DECEASED": "经民政所核实，该老人已于8月去世，停发并退回村委会",
+        "CARD_INACTIVE": "社保卡已挂失，退回村里补卡后补报",
+    }
+    for finding in Finding.objects.filter(roster=september, blocking=True, state=FindingState.OPEN):
+        reason = reasons.get(finding.rule, "已逐项核实，退回村委会更正")
+        finding_settle(user=department, finding=finding, outcome=FindingState.CONFIRMED, reason=reason)
     services.roster_approve(user=department, roster=Roster.objects.get(pk=september.pk))
+
     october = services.roster_create(user=clerk, policy_code="GLJT", period="2026-10", village_code=VILLAGE)
     services.roster_prefill(user=clerk, roster=october)
     services.roster_submit(user=clerk, roster=october)
+
+    xinjian_clerk = User.objects.get(username="clerk_xinjian")
+    others = [p for p in _elders(XINJIAN, "2026-10") if _card_of(p) is not None][:12]
+    xinjian = _declared(xinjian_clerk, XINJIAN, "2026-10", others)
+    if others:
+        card = _card_of(others[-1])
+        assert card is not None
+        card_change_status(user=hrss, card=card, status=CardStatus.FROZEN, reason="法院协助冻结")
+    services.township_finish(user=township, roster=xinjian, accept_pending=True)
+    # 民政局 should have approved two days ago: the monitoring page shows it overdue (LATE).
+    Roster.objects.filter(pk=xinjian.pk).update(deadline=timezone.now() - dt.timedelta(days=2))
+
+    # 民政局's next update: another elder had died in August, after September was approved and paid.
+    if len(elders) > 2:
+        _died([(elders[0], "2026-08-12"), (elders[2], "2026-08-28")], deaths_file, out_dir, "2026-11")
+    check_run(line_set=LineSet(periods=("2026-10",)), user=finance, region_code=COUNTY)
+    audit = check_run(
+        line_set=LineSet(periods=("2026-09", "2026-10"), states=(LineState.APPROVED,)),
+        kind=RunKind.POSTHOC,
+        user=auditor,
+        region_code=COUNTY,
+    )
+    sample_draw(user=auditor, run=audit, size=5, seed=2026)

@@ -619,7 +619,10 @@ def late(inputs: AuditInputs) -> pl.DataFrame:
         pl.when(pl.col("done").is_null())
         .then(pl.col("due") < today)
         .otherwise(pl.col("done") > pl.col("due"))
-    ).with_columns(pl.lit(None, pl.Int64).alias("row_no"))
+    )
+    # Events name no roster line in file mode; the platform numbers each roster's events (negative row_no).
+    if "row_no" not in overdue.columns:
+        overdue = overdue.with_columns(pl.lit(None, pl.Int64).alias("row_no"))
     detail = pl.concat_str(
         pl.col("step"),
         pl.lit("应于"),
