@@ -15,13 +15,14 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import polars as pl
+from django.db import connection
 from django.utils import timezone
 
 from yikatong.checks.engine.inputs import AuditInputs
 from yikatong.checks.engine.rules import yuan
 from yikatong.core.crypto import key_ring
 from yikatong.core.periods import Period
-from yikatong.core.tables import read_frame
+from yikatong.core.tables import execute, read_frame, staging_table
 from yikatong.policies.models import PolicyVersion
 from yikatong.policies.selectors import published_in_force, standard_of
 from yikatong.registry.models import RegistryKind, RegistrySnapshot
@@ -174,20 +175,32 @@ def _snapshot(kind: str) -> RegistrySnapshot | None:
 def load_registries(line_set: LineSet) -> Registries:
     """Persons (with their households' members), cards, and the latest deaths, cadres and land snapshots."""
     people, params = _people(line_set)
-    households = f"SELECT household_id FROM registry_person WHERE id IN ({people})"
-    concerned = (
-        f"(p.id IN ({people}) OR p.household_id IN ({households}))",
-        [*params, *params],
-    )
-    persons = read_frame(
-        "SELECT p.id AS person_id, p.id_number AS enc_id, p.name, p.gender, "
-        "CAST(p.birth_date AS varchar(10)) AS birth_date, p.village_id AS village_code, "
-        "h.household_no AS household_id, p.relation, p.id_bidx "
-        "FROM registry_person p LEFT JOIN registry_household h ON h.id = p.household_id "
-        f"WHERE {concerned[0]}",
-        concerned[1],
-        schema={"person_id": pl.Int64},
-    )
+    with staging_table("check_people", {"id": "bigint"}) as staged:
+        # The people concerned, then everyone in their households (for 优亲厚友 and 户 totals): staged once so
+        # that the reads below are plain joins, not repeated sub-queries.
+        execute(f"INSERT INTO {staged} (id) {people}", params)
+        execute(
+            f"INSERT INTO {staged} (id) SELECT p.id FROM registry_person p WHERE p.household_id IN "
+            f"(SELECT p2.household_id FROM registry_person p2 JOIN {staged} s ON s.id = p2.id)"
+        )
+        if connection.vendor == "postgresql":
+            execute(f"ANALYZE {staged}")
+        concerned = f"SELECT DISTINCT id FROM {staged}"
+        persons = read_frame(
+            "SELECT p.id AS person_id, p.id_number AS enc_id, p.name, p.gender, "
+            "CAST(p.birth_date AS varchar(10)) AS birth_date, p.village_id AS village_code, "
+            "h.household_no AS household_id, p.relation, p.id_bidx "
+            f"FROM registry_person p JOIN ({concerned}) s ON s.id = p.id "
+            "LEFT JOIN registry_household h ON h.id = p.household_id",
+            schema={"person_id": pl.Int64},
+        )
+        cards = read_frame(
+            "SELECT c.person_id, p.name AS holder_name, b.code AS bank_code, "
+            "c.account_no AS enc_account, c.status FROM registry_socialsecuritycard c "
+            f"JOIN ({concerned}) s ON s.id = c.person_id "
+            "JOIN registry_person p ON p.id = c.person_id JOIN registry_agentbank b ON b.id = c.bank_id",
+            schema={"person_id": pl.Int64},
+        )
     if persons.height == 0:
         names = [
             "enc_id",
@@ -201,14 +214,6 @@ def load_registries(line_set: LineSet) -> Registries:
         ]
         persons = pl.DataFrame(schema={"person_id": pl.Int64, **dict.fromkeys(names, pl.String)})
     persons = _decrypt(persons, "enc_id", "person.id_number", "id_number")
-    cards = read_frame(
-        "SELECT c.person_id, p.name AS holder_name, b.code AS bank_code, "
-        "c.account_no AS enc_account, c.status FROM registry_socialsecuritycard c "
-        "JOIN registry_person p ON p.id = c.person_id JOIN registry_agentbank b ON b.id = c.bank_id "
-        f"WHERE c.person_id IN ({people})",
-        params,
-        schema={"person_id": pl.Int64},
-    )
     if cards.height == 0:
         names = ["holder_name", "bank_code", "enc_account", "status"]
         cards = pl.DataFrame(schema={"person_id": pl.Int64, **dict.fromkeys(names, pl.String)})

@@ -50,12 +50,18 @@ def insert_frame(table: str, frame: pl.DataFrame, columns: Sequence[str] | None 
 
 
 def read_frame(sql: str, params: Sequence[Any] = (), schema: dict[str, Any] | None = None) -> pl.DataFrame:
-    """Run a query and return its rows as a frame (columns named as the query names them)."""
+    """Run a query and return its rows as a frame (columns named as the query names them).
+
+    On PostgreSQL every column arrives as text (``COPY … TO STDOUT``) and is cast by ``schema``; on SQLite
+    the driver's types are kept and cast the same way.
+    """
     with connection.cursor() as cursor:
-        if connection.vendor == "postgresql" and not params:
+        if connection.vendor == "postgresql":
+            # psycopg binds the parameters on the client, so a parameterised query streams through COPY too.
             raw = cursor.cursor
             buffer = io.BytesIO()
-            with raw.copy(f"COPY ({sql}) TO STDOUT WITH (FORMAT csv, HEADER true, NULL '\\N')") as copy:
+            statement = f"COPY ({sql}) TO STDOUT WITH (FORMAT csv, HEADER true, NULL '\\N')"
+            with raw.copy(statement, tuple(params) or None) as copy:
                 for chunk in copy:
                     buffer.write(chunk)
             if buffer.tell() == 0:
