@@ -7,6 +7,10 @@ from typing import Any
 
 import pytest
 
+from tests.checks.isolation_findings import CASES as FINDING_CASES
+from tests.checks.isolation_findings import EXEMPT as FINDING_EXEMPT
+from tests.checks.isolation_monitor import CASES as MONITOR_CASES
+from tests.checks.isolation_monitor import EXEMPT as MONITOR_EXEMPT
 from tests.support.isolation import Case, Target, all_route_names, assert_isolated, url
 from tests.support.registry import make_card, make_person
 from tests.support.rosters import publish_elderly_allowance
@@ -288,6 +292,9 @@ CASES = [
     ),
 ]
 
+# The checks app keeps its cases beside its own tests.
+CASES += FINDING_CASES + MONITOR_CASES
+
 # Endpoints that show or touch no region's rows, and why.
 EXEMPT = {
     "api:roster_open": "roster_create restricts the village to the clerk's own (change scope); tests/rosters",
@@ -328,6 +335,7 @@ EXEMPT = {
     "api:openapi-view": "API docs page",
     "api:api-root": "API index",
 }
+EXEMPT |= FINDING_EXEMPT | MONITOR_EXEMPT
 
 
 @pytest.mark.parametrize("case", CASES, ids=lambda c: c.id)

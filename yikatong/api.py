@@ -70,6 +70,7 @@ def _invalid(request: HttpRequest, exc: ValidationError) -> HttpResponse:
 def _register_routers() -> None:
     from yikatong.accounts.api import router as accounts_router
     from yikatong.audit.api import router as audit_router
+    from yikatong.checks.api import router as checks_router
     from yikatong.core.api import router as core_router
     from yikatong.policies.api import router as policies_router
     from yikatong.registry.api import router as registry_router
@@ -83,6 +84,7 @@ def _register_routers() -> None:
     api.add_router("/registry", registry_router)
     api.add_router("/policies", policies_router)
     api.add_router("/rosters", rosters_router)
+    api.add_router("/checks", checks_router)
 
 
 _register_routers()

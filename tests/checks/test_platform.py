@@ -3,15 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
-from decimal import Decimal
 
 import pytest
 from django.core.exceptions import ValidationError
-from django.utils import timezone
 from typer.testing import CliRunner
 
 from tests.support.registry import make_card
-from tests.support.rosters import elders, publish_elderly_allowance
+from tests.support.rosters import elders, publish_elderly_allowance, township_reviewed
 from tests.support.world import VILLAGE_A, World
 from yikatong.checks.engine import run
 from yikatong.checks.models import Finding
@@ -22,7 +20,6 @@ from yikatong.core.fields import blind_index
 from yikatong.core.periods import Period
 from yikatong.registry.models import DeathRecord, RegistrySnapshot
 from yikatong.rosters import services
-from yikatong.rosters.models import Roster
 
 pytestmark = pytest.mark.django_db
 
@@ -31,17 +28,10 @@ pytestmark = pytest.mark.django_db
 def approved(world: World) -> list:
     """An approved 高龄津贴 roster of three elders: one died in July, one has no card."""
     publish_elderly_allowance(world)
-    clerk = world.user("village_clerk", "village_a")
     people = elders(3, cards=False)
     make_card(people[0], account="6228480000000000101")
     make_card(people[1], account="6228480000000000102")
-    roster = services.roster_create(user=clerk, policy_code="GLJT", period="2026-10", village_code=VILLAGE_A)
-    for person in people:
-        services.roster_line_add(user=clerk, roster=roster, person=person, quantity=Decimal(1))
-    services.roster_submit(user=clerk, roster=roster)
-    Roster.objects.filter(pk=roster.pk).update(publicity_end=timezone.now() - dt.timedelta(seconds=1))
-    services.publicity_close(user=clerk, roster=Roster.objects.get(pk=roster.pk))
-    services.township_finish(user=world.user("township_reviewer", "a"), roster=roster, accept_pending=True)
+    roster = township_reviewed(world, people)
     department = world.user("dept_reviewer")
     with pytest.raises(ValidationError, match="无社保卡账户 1条"):
         services.roster_approve(user=department, roster=roster)

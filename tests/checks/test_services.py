@@ -10,7 +10,7 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from tests.support.registry import make_card
-from tests.support.rosters import elders, publish_elderly_allowance
+from tests.support.rosters import elders, publish_elderly_allowance, township_reviewed
 from tests.support.world import VILLAGE_A, World
 from yikatong.accounts.restrict import AccessDenied
 from yikatong.audit.models import AuditEvent
@@ -37,16 +37,7 @@ pytestmark = pytest.mark.django_db
 def reviewed(world: World) -> Roster:
     """A township-reviewed 高龄津贴 roster of three elders; the third has no card."""
     publish_elderly_allowance(world)
-    clerk = world.user("village_clerk", "village_a")
-    people = elders(2) + elders(1, cards=False)
-    roster = services.roster_create(user=clerk, policy_code="GLJT", period="2026-10", village_code=VILLAGE_A)
-    for person in people:
-        services.roster_line_add(user=clerk, roster=roster, person=person, quantity=Decimal(1))
-    services.roster_submit(user=clerk, roster=roster)
-    Roster.objects.filter(pk=roster.pk).update(publicity_end=timezone.now() - dt.timedelta(seconds=1))
-    services.publicity_close(user=clerk, roster=Roster.objects.get(pk=roster.pk))
-    services.township_finish(user=world.user("township_reviewer", "a"), roster=roster, accept_pending=True)
-    return Roster.objects.get(pk=roster.pk)
+    return township_reviewed(world, elders(2) + elders(1, cards=False))
 
 
 def _cardless(roster: Roster) -> Person:

@@ -2,8 +2,20 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from typing import Any
+
+from django.db.models import Case, CharField, Count, F, OuterRef, Q, QuerySet, Subquery, Value, When
+
+from yikatong.accounts.roles import DEPARTMENT_SCOPED_ROLES
+from yikatong.audit.models import AuditEvent
+from yikatong.checks.engine.catalogue import CATALOGUE, SEVERITY_ZH
+from yikatong.checks.models import CheckRun, Finding, FindingState, RuleSetting
+from yikatong.core.models import Region
 from yikatong.core.periods import InvalidPeriod, Period
-from yikatong.rosters.models import RosterLine
+from yikatong.policies.models import Policy, PolicyVersion
+from yikatong.registry.models import RegistryKind
+from yikatong.rosters.models import Roster, RosterLine
 
 
 def periods_between(first: str, last: str) -> list[str]:
@@ -14,7 +26,7 @@ def periods_between(first: str, last: str) -> list[str]:
     """
     start, end = Period.parse(first).start, Period.parse(last).end
     found = []
-    for text in RosterLine.objects.values_list("period", flat=True).distinct():
+    for text in RosterLine.objects.order_by().values_list("period", flat=True).distinct():
         try:
             period = Period.parse(text)
         except InvalidPeriod:
@@ -22,3 +34,219 @@ def periods_between(first: str, last: str) -> list[str]:
         if start <= period.start and period.end <= end:
             found.append(period)
     return [str(p) for p in sorted(found, key=lambda p: (p.start, p.end))]
+
+
+# --- findings, runs and samples as people look at them ---------------------------------------------------
+
+
+@dataclass(frozen=True)
+class FindingFilters:
+    """What a findings list is narrowed to; empty values mean "any"."""
+
+    rule: str = ""
+    state: str = ""
+    severity: str = ""
+    blocking: bool = False
+    region: str = ""
+    policy: str = ""
+    period: str = ""
+    roster: int | None = None
+    run: int | None = None
+    kind: str = ""
+
+
+def _labelled(findings: QuerySet[Finding]) -> QuerySet[Finding]:
+    """Findings with the rule's title, the severity in Chinese and the village's name, in the same query."""
+    return findings.annotate(
+        rule_title=Case(
+            *[When(rule=code, then=Value(rule.title_zh)) for code, rule in CATALOGUE.items()],
+            default=F("rule"),
+            output_field=CharField(),
+        ),
+        severity_label=Case(
+            *[When(severity=key, then=Value(label)) for key, label in SEVERITY_ZH.items()],
+            default=F("severity"),
+            output_field=CharField(),
+        ),
+        village_name=Subquery(Region.objects.filter(code=OuterRef("region_code")).values("name")[:1]),
+    )
+
+
+def region_subtree_prefix(code: str) -> str:
+    """The code prefix of a region's subtree (the code itself when it is not a known region)."""
+    region = Region.objects.filter(code=code).only("code", "level").first()
+    return region.prefix if region is not None else code
+
+
+def finding_list(*, user: Any, filters: FindingFilters | None = None) -> QuerySet[Finding]:
+    """The findings the user may see, narrowed by the filters, newest first, labelled for display."""
+    filters = filters or FindingFilters()
+    findings = Finding.objects.restrict(user, "view").select_related(
+        "policy", "person", "line", "roster", "settled_by"
+    )
+    if filters.rule:
+        findings = findings.filter(rule=filters.rule)
+    if filters.state:
+        findings = findings.filter(state=filters.state)
+    if filters.severity:
+        findings = findings.filter(severity=filters.severity)
+    if filters.blocking:
+        findings = findings.filter(blocking=True)
+    if filters.region:
+        findings = findings.filter(region_code__startswith=region_subtree_prefix(filters.region))
+    if filters.policy:
+        findings = findings.filter(policy__code=filters.policy)
+    if filters.period:
+        findings = findings.filter(period=filters.period)
+    if filters.roster is not None:
+        findings = findings.filter(roster_id=filters.roster)
+    if filters.run is not None:
+        # An in-flight finding keeps the run that first found it and the run that last saw it.
+        findings = findings.filter(Q(run_id=filters.run) | Q(first_run_id=filters.run))
+    if filters.kind:
+        findings = findings.filter(kind=filters.kind)
+    return _labelled(findings).order_by("-found_at", "rule", "pk")
+
+
+def finding_counts(findings: QuerySet[Finding]) -> dict[str, int]:
+    """How many findings there are, how many are open, and how many of those block (one query)."""
+    open_state = Q(state=FindingState.OPEN)
+    counted = findings.order_by().aggregate(
+        total=Count("pk"),
+        open=Count("pk", filter=open_state),
+        open_blocking=Count("pk", filter=open_state & Q(blocking=True)),
+    )
+    return {key: int(value or 0) for key, value in counted.items()}
+
+
+def roster_open_blocking_count(*, user: Any, roster: Roster) -> int:
+    """How many blocking findings that stop the roster's approval the user can see."""
+    from yikatong.checks.services import open_blocking
+
+    visible = Finding.objects.restrict(user, "view")
+    return visible.filter(pk__in=open_blocking(roster).values("pk")).count()
+
+
+def run_list(*, user: Any, kind: str = "") -> QuerySet[CheckRun]:
+    """The check runs the user may see, newest first; a department sees the runs over its own policies."""
+    runs = (
+        CheckRun.objects.restrict(user, "view")
+        .select_related("policy", "roster", "created_by")
+        .annotate(
+            region_name=Subquery(Region.objects.filter(code=OuterRef("region_code")).values("name")[:1])
+        )
+    )
+    if getattr(user, "role", "") in DEPARTMENT_SCOPED_ROLES:
+        runs = runs.filter(policy__department_id=user.department_id)
+    if kind:
+        runs = runs.filter(kind=kind)
+    return runs.order_by("-started_at", "-pk")
+
+
+def run_snapshots(run: CheckRun) -> list[dict[str, Any]]:
+    """The registry snapshots a run compared with, each with its kind in Chinese."""
+    labels = dict(RegistryKind.choices)
+    return [
+        {
+            "kind": kind,
+            "kind_label": str(labels.get(kind, kind)),
+            "uploaded": str(item.get("uploaded_at", ""))[:16].replace("T", " "),
+            **item,
+        }
+        for kind, item in sorted(run.snapshots.items())
+    ]
+
+
+_EXPORT_FIELDS = (
+    "rule",
+    "rule_title",
+    "severity_label",
+    "blocking",
+    "region_code",
+    "village_name",
+    "person__name",
+    "person__id_number",
+    "policy__code",
+    "period",
+    "detail",
+    "state",
+    "settle_reason",
+)
+_SAMPLE_FIELDS = (
+    "pk",
+    "line_no",
+    "roster_id",
+    "period",
+    "amount_fen",
+    "state",
+    "policy__code",
+    "roster__village_id",
+    "roster__village__name",
+    "person__name",
+    "person__id_number",
+)
+
+
+def finding_export_rows(*, user: Any, run: CheckRun) -> list[dict[str, Any]]:
+    """The run's findings the user may see, as flat rows for a spreadsheet (one query)."""
+    findings = finding_list(user=user, filters=FindingFilters(run=run.pk)).order_by(
+        "region_code", "rule", "pk"
+    )
+    return list(findings.values(*_EXPORT_FIELDS))
+
+
+def sample_rows(*, user: Any, run: CheckRun) -> list[dict[str, Any]]:
+    """The run's sampled roster lines the user may see, by village and roster (one query)."""
+    if not run.sample:
+        return []
+    lines = (
+        RosterLine.objects.restrict(user, "view")
+        .filter(pk__in=run.sample)
+        .order_by("roster__village_id", "roster_id", "line_no")
+    )
+    return list(lines.values(*_SAMPLE_FIELDS))
+
+
+def region_choices(user: Any) -> list[Region]:
+    """The user's own region and every region below it, for a region picker."""
+    return list(Region.objects.restrict(user, "view").order_by("code"))
+
+
+def policy_choices(user: Any) -> list[tuple[str, str]]:
+    """(code, name) of the policies the user may see, the name from the newest version."""
+    newest = PolicyVersion.objects.filter(policy=OuterRef("pk")).order_by("-number").values("name")[:1]
+    rows = Policy.objects.restrict(user, "view").annotate(name=Subquery(newest)).values_list("code", "name")
+    return [(code, name or code) for code, name in rows.order_by("code")]
+
+
+def finding_history(finding: Finding) -> QuerySet[AuditEvent]:
+    """The audit events recorded about one finding, oldest first (its settlement among them)."""
+    return AuditEvent.objects.filter(object_type="checks.finding", object_id=str(finding.pk)).order_by("seq")
+
+
+@dataclass(frozen=True)
+class RuleRow:
+    """One rule of the catalogue with this county's setting."""
+
+    code: str
+    title: str
+    severity: str
+    default_blocking: bool
+    blocking: bool
+    setting: RuleSetting | None
+
+
+def rule_rows() -> list[RuleRow]:
+    """The catalogue's rules in order, each with whether it blocks by default and now."""
+    settings = {s.code: s for s in RuleSetting.objects.select_related("updated_by")}
+    return [
+        RuleRow(
+            code=code,
+            title=rule.title_zh,
+            severity=SEVERITY_ZH.get(rule.severity, rule.severity),
+            default_blocking=rule.blocking,
+            blocking=settings[code].blocking if code in settings else rule.blocking,
+            setting=settings.get(code),
+        )
+        for code, rule in CATALOGUE.items()
+    ]

@@ -426,6 +426,9 @@ def finding_settle(*, user: Any, finding: Finding, outcome: str, reason: str) ->
 @transaction.atomic
 def sample_draw(*, user: Any, run: CheckRun, size: int, seed: int | None = None) -> CheckRun:
     """Draw a random sample of the audited lines for field checks (抽样实地核实); audited, repeatable."""
+    # Those who audit choose what is checked in the field, not those whose lines are checked.
+    if getattr(user, "role", None) not in RUNNING_ROLES[RunKind.POSTHOC]:
+        raise AccessDenied("只有审计人员和财政局可以抽样")
     ensure_in_scope(user, run, "view")
     if run.kind != RunKind.POSTHOC or run.state != RunState.DONE:
         raise ValidationError("只能对已完成的事后专项核查抽样")
@@ -551,7 +554,10 @@ def line_set_for(
     from yikatong.checks.selectors import periods_between
 
     if kind == RunKind.POSTHOC:
-        periods: tuple[str, ...] = tuple(periods_between(period_from, period_to)) or (period_from,)
+        # Each period once: periods_between can repeat one (its DISTINCT also spans the lines' ordering).
+        periods: tuple[str, ...] = tuple(dict.fromkeys(periods_between(period_from, period_to))) or (
+            period_from,
+        )
         states: tuple[str, ...] = (LineState.APPROVED,)
     else:
         periods, states = (period_from,), IN_FLIGHT

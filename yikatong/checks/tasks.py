@@ -43,7 +43,17 @@ def run_checks(
         "check_run_id": checked.pk,
         "lines": checked.line_count,
         "findings": checked.finding_count,
-        "summary": checked.summary,
+        "summary": _summary(checked.line_count, checked.summary, checked.skipped),
+        "per_rule": {item["rule"]: item["count"] for item in checked.summary},
         "skipped": checked.skipped,
         "link": {"url": reverse("checks:run_detail", args=[checked.pk]), "label": "查看核查结果"},
     }
+
+
+def _summary(lines: int, summary: list[dict[str, Any]], skipped: dict[str, str]) -> str:
+    """“核查 1,234 行，发现疑点：死亡人员冒领 2 条、无社保卡账户 5 条；未核查 2 条规则（缺少数据）”."""
+    found = "、".join(f"{item['title']} {item['count']} 条" for item in summary if item["count"])
+    text = f"核查 {lines:,} 行，" + (f"发现疑点：{found}" if found else "未发现疑点")
+    if skipped:
+        text += f"；未核查 {len(skipped)} 条规则（缺少比对数据）"
+    return text

@@ -15,6 +15,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from yikatong.accounts.restrict import AccessDenied
+from yikatong.checks import selectors as check_selectors
+from yikatong.checks.services import SETTLING_ROLES
 from yikatong.core.masking import mask_id_number, mask_name
 from yikatong.core.money import InvalidAmount, yuan_to_fen
 from yikatong.core.web import role_of, show_refusal
@@ -80,6 +82,9 @@ def roster_detail(request: HttpRequest, pk: int) -> HttpResponse:
     objections = roster.objections.select_related("line__person", "settled_by")
     events = roster.events.select_related("actor")
     clerk = role == "village_clerk"
+    findings = check_selectors.finding_list(
+        user=request.user, filters=check_selectors.FindingFilters(roster=roster.pk)
+    )
     context: dict[str, Any] = {
         "roster": roster,
         "lines": lines,
@@ -93,6 +98,9 @@ def roster_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "may_approve": role == "dept_reviewer" and roster.state == workflow.TOWNSHIP_REVIEWED,
         "pending": LineState.PENDING,
         "open": ObjectionState.OPEN,
+        "findings": findings,
+        "open_blocking": check_selectors.roster_open_blocking_count(user=request.user, roster=roster),
+        "may_settle": role in SETTLING_ROLES,
     }
     return render(request, "rosters/roster_detail.html", context)
 

@@ -1,0 +1,347 @@
+"""Checks screens: findings and their settlement, check runs in flight and post-hoc, samples for field checks,
+the Excel lists, and which rules block. Every read goes through restrict(); every write through a service."""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Collection
+from typing import Any
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.http import FileResponse, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from yikatong.accounts.restrict import AccessDenied
+from yikatong.accounts.roles import Role, may_see_clear
+from yikatong.audit.services import audit_record
+from yikatong.checks import exports, selectors, services
+from yikatong.checks.engine.catalogue import CATALOGUE
+from yikatong.checks.forms import (
+    FindingFilterForm,
+    InflightRunForm,
+    PosthocRunForm,
+    RuleSettingForm,
+    SampleForm,
+    SettleForm,
+)
+from yikatong.checks.models import CheckRun, Finding, FindingState, RunKind, RunState
+from yikatong.core.web import role_of, show_refusal
+
+# As rule_setting_change requires: the county's finance bureau or the administrator.
+RULE_KEEPERS = frozenset({Role.FINANCE, Role.ADMIN})
+FINDINGS_PER_PAGE = 50
+RUNS_PER_PAGE = 30
+
+
+def _require(request: HttpRequest, roles: Collection[str], refusal: str) -> None:
+    """Refuse (403, with the reason in Chinese) a role that may not take this action at all."""
+    if role_of(request) not in roles:
+        raise PermissionDenied(refusal)
+
+
+def _form_errors(request: HttpRequest, form: forms.Form) -> None:
+    for problems in form.errors.values():
+        for problem in problems:
+            messages.error(request, str(problem))
+
+
+def _finding(request: HttpRequest, pk: int) -> Finding:
+    """A finding the user may see; anyone else's is simply not there (404)."""
+    findings = selectors.finding_list(user=request.user).select_related(
+        "run", "first_run", "line__roster", "roster__village", "person__village"
+    )
+    return get_object_or_404(findings, pk=pk)
+
+
+def _run(request: HttpRequest, pk: int) -> CheckRun:
+    """A check run the user may see (404 otherwise)."""
+    return get_object_or_404(selectors.run_list(user=request.user), pk=pk)
+
+
+def _xlsx(content: bytes, filename: str) -> FileResponse:
+    """The workbook as a download, named with filename*=utf-8''… (RFC 5987) and an ASCII fallback."""
+    return FileResponse(io.BytesIO(content), as_attachment=True, filename=filename, content_type=exports.XLSX)
+
+
+# ---- findings -----------------------------------------------------------------------------------------
+
+
+@login_required
+def findings(request: HttpRequest) -> HttpResponse:
+    """核查疑点: the findings the user may see, filtered, counted and paged."""
+    form = FindingFilterForm(request.GET or None)
+    form.is_valid()
+    data: dict[str, Any] = getattr(form, "cleaned_data", {})
+    filters = selectors.FindingFilters(**{k: v for k, v in data.items() if v not in (None, "")})
+    found = selectors.finding_list(user=request.user, filters=filters)
+    page = Paginator(found, FINDINGS_PER_PAGE).get_page(request.GET.get("page"))
+    context = {
+        "form": form,
+        "page": page,
+        "counts": selectors.finding_counts(found),
+        "regions": selectors.region_choices(request.user),
+        "policies": selectors.policy_choices(request.user),
+        "may_settle": role_of(request) in services.SETTLING_ROLES,
+        "open": FindingState.OPEN,
+    }
+    return render(request, "checks/finding_list.html", context)
+
+
+@login_required
+def finding_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    """One finding: the rule, the line and person, the runs and snapshots it rests on, how it was settled."""
+    finding = _finding(request, pk)
+    may_settle = (
+        finding.state == FindingState.OPEN
+        and role_of(request) in services.SETTLING_ROLES
+        and Finding.objects.restrict(request.user, "change").filter(pk=finding.pk).exists()
+    )
+    context = {
+        "finding": finding,
+        "snapshots": selectors.run_snapshots(finding.run),
+        "history": selectors.finding_history(finding),
+        "may_settle": may_settle,
+        "form": SettleForm(),
+        "open": FindingState.OPEN,
+    }
+    return render(request, "checks/finding_detail.html", context)
+
+
+@login_required
+@require_POST
+def finding_settle(request: HttpRequest, pk: int) -> HttpResponse:
+    """Explain, dismiss or confirm a finding (the owning department or finance, within their scope)."""
+    finding = _finding(request, pk)
+    _require(request, services.SETTLING_ROLES, _("核查疑点由业务主管部门或财政局处理"))
+    form = SettleForm(request.POST)
+    if not form.is_valid():
+        _form_errors(request, form)
+        return redirect("checks:finding_detail", pk=finding.pk)
+    try:
+        settled = services.finding_settle(
+            user=request.user,
+            finding=finding,
+            outcome=form.cleaned_data["outcome"],
+            reason=form.cleaned_data["reason"],
+        )
+    except AccessDenied as exc:
+        raise PermissionDenied(str(exc)) from exc
+    except ValidationError as exc:
+        show_refusal(request, exc)
+    else:
+        done = _("疑点已处理：%(state)s") % {"state": settled.get_state_display()}
+        if settled.state == FindingState.CONFIRMED and settled.line_id is not None:
+            done += _("；该行已退回村（社区）更正")
+        messages.success(request, done)
+    return redirect("checks:finding_detail", pk=finding.pk)
+
+
+# ---- runs ---------------------------------------------------------------------------------------------
+
+
+def _run_form_initial(request: HttpRequest) -> dict[str, Any]:
+    return {"region": getattr(request.user, "region_id", ""), "rules": list(CATALOGUE)}
+
+
+def _run_form_context(request: HttpRequest) -> dict[str, Any]:
+    return {
+        "regions": selectors.region_choices(request.user),
+        "policies": selectors.policy_choices(request.user),
+        "catalogue": [(code, rule.title_zh, rule.blocking) for code, rule in CATALOGUE.items()],
+    }
+
+
+@login_required
+def runs(request: HttpRequest) -> HttpResponse:
+    """核查批次: every run the user may see, and a form to check one period's lines in flight."""
+    page = Paginator(selectors.run_list(user=request.user), RUNS_PER_PAGE).get_page(request.GET.get("page"))
+    context = {
+        "page": page,
+        "may_start": role_of(request) in services.RUNNING_ROLES[RunKind.INFLIGHT],
+        "form": InflightRunForm(initial=_run_form_initial(request)),
+        **_run_form_context(request),
+    }
+    return render(request, "checks/run_list.html", context)
+
+
+@login_required
+@require_POST
+def run_start(request: HttpRequest) -> HttpResponse:
+    """Queue an in-flight run (事前比对/事中监控) and show its progress."""
+    _require(request, services.RUNNING_ROLES[RunKind.INFLIGHT], _("当前角色不能发起在途核查"))
+    form = InflightRunForm(request.POST)
+    if not form.is_valid():
+        _form_errors(request, form)
+        return redirect("checks:runs")
+    data = form.cleaned_data
+    try:
+        task = services.check_start(
+            user=request.user,
+            kind=RunKind.INFLIGHT,
+            period_from=data["period"],
+            policy_code=data["policy"],
+            region_code=data["region"],
+            codes=data["rules"],
+        )
+    except AccessDenied as exc:
+        raise PermissionDenied(str(exc)) from exc
+    except ValidationError as exc:
+        show_refusal(request, exc)
+        return redirect("checks:runs")
+    return redirect("tasks:detail", pk=task.pk)
+
+
+@login_required
+def run_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    """One run: what it checked, against which data, what it found per rule, and its sample."""
+    run = _run(request, pk)
+    sampling = run.kind == RunKind.POSTHOC and run.state == RunState.DONE
+    sample = selectors.sample_rows(user=request.user, run=run)
+    found = selectors.finding_list(user=request.user, filters=selectors.FindingFilters(run=run.pk))
+    context = {
+        "run": run,
+        "counts": selectors.finding_counts(found),
+        "skipped": sorted(run.skipped.items()),
+        "snapshots": selectors.run_snapshots(run),
+        "blocking": services.blocking_codes(),
+        "may_sample": sampling and role_of(request) in services.RUNNING_ROLES[RunKind.POSTHOC],
+        "sampling": sampling,
+        "sample_form": SampleForm(initial={"size": 20}),
+        "sample": sample,
+        "sample_total": sum(row["amount_fen"] for row in sample),
+    }
+    return render(request, "checks/run_detail.html", context)
+
+
+@login_required
+def run_export(request: HttpRequest, pk: int) -> FileResponse:
+    """The run's findings as an Excel file (personal data: masked per role, and the export is audited)."""
+    run = _run(request, pk)
+    role = role_of(request)
+    rows = selectors.finding_export_rows(user=request.user, run=run)
+    content = exports.findings_workbook(rows, role=role, title=f"核查疑点清单 {run} 批次{run.pk}")
+    audit_record(
+        action="export.check_findings",
+        obj=run,
+        region_code=run.region_code,
+        after={"rows": len(rows), "id_numbers_in_clear": may_see_clear(role, "id_number")},
+        actor=request.user,
+    )
+    return _xlsx(content, f"核查疑点-批次{run.pk}-{run.period_label.replace(' ', '')}.xlsx")
+
+
+@login_required
+@require_POST
+def run_sample(request: HttpRequest, pk: int) -> HttpResponse:
+    """Draw (or draw again) the lines of a post-hoc run to be checked in the field; audited."""
+    run = _run(request, pk)
+    _require(request, services.RUNNING_ROLES[RunKind.POSTHOC], _("只有审计人员和财政局可以抽样"))
+    form = SampleForm(request.POST)
+    if not form.is_valid():
+        _form_errors(request, form)
+        return redirect("checks:run_detail", pk=run.pk)
+    try:
+        drawn = services.sample_draw(
+            user=request.user, run=run, size=form.cleaned_data["size"], seed=form.cleaned_data["seed"]
+        )
+    except AccessDenied as exc:
+        raise PermissionDenied(str(exc)) from exc
+    except ValidationError as exc:
+        show_refusal(request, exc)
+    else:
+        messages.success(
+            request,
+            _("已抽取%(n)s行（随机种子 %(seed)s，用同一种子可重现同一样本）")
+            % {"n": len(drawn.sample), "seed": drawn.sample_seed},
+        )
+    return redirect("checks:run_detail", pk=run.pk)
+
+
+@login_required
+def run_sample_export(request: HttpRequest, pk: int) -> FileResponse:
+    """The sampled lines as an Excel file for the field check (audited)."""
+    run = _run(request, pk)
+    role = role_of(request)
+    rows = selectors.sample_rows(user=request.user, run=run)
+    title = f"抽样核实清单 {run} 批次{run.pk} 随机种子{run.sample_seed or ''}"
+    content = exports.sample_workbook(rows, role=role, title=title)
+    audit_record(
+        action="export.check_sample",
+        obj=run,
+        region_code=run.region_code,
+        after={
+            "rows": len(rows),
+            "seed": run.sample_seed,
+            "id_numbers_in_clear": may_see_clear(role, "id_number"),
+        },
+        actor=request.user,
+    )
+    return _xlsx(content, f"抽样核实-批次{run.pk}.xlsx")
+
+
+# ---- post-hoc audits ----------------------------------------------------------------------------------
+
+
+@login_required
+def posthoc(request: HttpRequest) -> HttpResponse:
+    """事后专项核查: choose rules, a period range, a policy and a region; the run goes to a worker."""
+    _require(request, services.RUNNING_ROLES[RunKind.POSTHOC], _("事后专项核查由审计人员或财政局发起"))
+    if request.method == "POST":
+        form = PosthocRunForm(request.POST)
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                task = services.check_start(
+                    user=request.user,
+                    kind=RunKind.POSTHOC,
+                    period_from=data["period_from"],
+                    period_to=data["period_to"],
+                    policy_code=data["policy"],
+                    region_code=data["region"],
+                    codes=data["rules"],
+                )
+            except AccessDenied as exc:
+                raise PermissionDenied(str(exc)) from exc
+            except ValidationError as exc:
+                show_refusal(request, exc)
+            else:
+                return redirect("tasks:detail", pk=task.pk)
+    else:
+        form = PosthocRunForm(initial=_run_form_initial(request))
+    recent = selectors.run_list(user=request.user, kind=RunKind.POSTHOC)[:20]
+    context = {"form": form, "recent": recent, **_run_form_context(request)}
+    return render(request, "checks/posthoc.html", context)
+
+
+# ---- rule settings ------------------------------------------------------------------------------------
+
+
+@login_required
+def rules(request: HttpRequest) -> HttpResponse:
+    """The 16 rules and whether each blocks; finance and the administrator may change that."""
+    may_change = role_of(request) in RULE_KEEPERS
+    if request.method == "POST":
+        _require(request, RULE_KEEPERS, _("只有财政局或系统管理员可以调整核查规则是否阻断发放"))
+        form = RuleSettingForm(request.POST)
+        if not form.is_valid():
+            _form_errors(request, form)
+            return redirect("checks:rules")
+        code, blocking = form.cleaned_data["code"], form.cleaned_data["blocking"]
+        try:
+            services.rule_setting_change(user=request.user, code=code, blocking=blocking)
+        except AccessDenied as exc:
+            raise PermissionDenied(str(exc)) from exc
+        except ValidationError as exc:
+            show_refusal(request, exc)
+        else:
+            state = _("阻断发放") if blocking else _("不阻断发放")
+            messages.success(request, _("规则 %(code)s 已设为%(state)s") % {"code": code, "state": state})
+        return redirect("checks:rules")
+    context = {"rows": selectors.rule_rows(), "may_change": may_change}
+    return render(request, "checks/rules.html", context)
