@@ -31,3 +31,23 @@ def benchmark_database(url: str, data_dir: Path, *, keep: bool = False) -> Itera
     finally:
         if not keep:
             subprocess.run(["psql", admin, "-qc", f"DROP DATABASE IF EXISTS {name}"], check=False)
+
+
+def setup_django() -> None:
+    """Django for a benchmark's child process (the environment comes from ``benchmark_database``)."""
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "yikatong.settings")
+    import django
+
+    django.setup()
+
+
+def bench_user(name: str, role: str, region: str, department: str) -> object:
+    """A staff user with a throw-away password."""
+    import secrets
+
+    from yikatong.accounts.services import user_create
+
+    return user_create(
+        username=name, password=secrets.token_urlsafe(16), full_name=name, role=role, region_code=region,
+        department_code=department, actor=None, check_password_strength=False,
+    )  # fmt: skip

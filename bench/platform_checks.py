@@ -24,7 +24,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from benchdb import benchmark_database
+from benchdb import bench_user, benchmark_database, setup_django
 
 REPO = Path(__file__).resolve().parent.parent
 POLICY = "YKTB"
@@ -32,24 +32,15 @@ PERIOD = "2026-10"
 PREVIOUS = "2026-09"
 
 
-def _setup_django() -> None:
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "yikatong.settings")
-    import django
-
-    django.setup()
-
-
 def _prepare(directory: str) -> None:
     """Migrate, import the registries, publish the policy, write the rosters and their lines."""
-    _setup_django()
+    setup_django()
     import datetime as dt
-    import secrets
     from decimal import Decimal
 
     from django.core.management import call_command
     from django.utils import timezone
 
-    from yikatong.accounts.services import user_create
     from yikatong.core.models import Region, RegionLevel
     from yikatong.core.tables import execute
     from yikatong.demo.loader import load_agent_banks, load_reference_data
@@ -65,14 +56,8 @@ def _prepare(directory: str) -> None:
         batch = registry_import(kind=kind, path=Path(directory) / f"{kind}.csv", user=None)
         print(f"import {kind}: {batch.inserted:,} rows in {time.perf_counter() - started:.1f} s", flush=True)
 
-    def user(name: str, role: str, region: str, department: str) -> object:
-        return user_create(
-            username=name, password=secrets.token_urlsafe(16), full_name=name, role=role, region_code=region,
-            department_code=department, actor=None, check_password_strength=False,
-        )  # fmt: skip
-
-    drafter = user("bench_dept", "dept_reviewer", "232722000000", "mzj")
-    publisher = user("bench_finance", "finance", "232722000000", "czj")
+    drafter = bench_user("bench_dept", "dept_reviewer", "232722000000", "mzj")
+    publisher = bench_user("bench_finance", "finance", "232722000000", "czj")
     version = policies.policy_draft_create(
         user=drafter,
         code=POLICY,
@@ -121,7 +106,7 @@ def _prepare(directory: str) -> None:
 
 def _check(_: str) -> None:
     """Check the 2026-10 lines in this process and print the figures as JSON."""
-    _setup_django()
+    setup_django()
     from yikatong.checks.platform import LineSet
     from yikatong.checks.services import check_run
 

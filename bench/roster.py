@@ -16,9 +16,7 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import resource
-import secrets
 import subprocess
 import sys
 import tempfile
@@ -28,7 +26,7 @@ from pathlib import Path
 
 import numpy as np
 import polars as pl
-from benchdb import benchmark_database
+from benchdb import bench_user, benchmark_database, setup_django
 
 REPO = Path(__file__).resolve().parent.parent
 VILLAGE = "232722100201"  # 永丰村, 塔河镇
@@ -38,21 +36,13 @@ RATE = Decimal("71.45")
 CLERK = "bench_clerk"
 
 
-def _setup_django() -> None:
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "yikatong.settings")
-    import django
-
-    django.setup()
-
-
 def _prepare(persons_file: str) -> None:
     """Migrate, load reference data and banks, import the persons, publish the policy, open the roster."""
-    _setup_django()
+    setup_django()
     import datetime as dt
 
     from django.core.management import call_command
 
-    from yikatong.accounts.services import user_create
     from yikatong.demo.loader import load_agent_banks, load_reference_data
     from yikatong.policies import services as policies
     from yikatong.registry.imports import registry_import
@@ -65,15 +55,9 @@ def _prepare(persons_file: str) -> None:
     batch = registry_import(kind="persons", path=Path(persons_file), user=None)
     print(f"persons import: {batch.inserted:,} persons in {time.perf_counter() - started:.1f} s", flush=True)
 
-    def user(name: str, role: str, region: str, department: str) -> object:
-        return user_create(
-            username=name, password=secrets.token_urlsafe(16), full_name=name, role=role, region_code=region,
-            department_code=department, actor=None, check_password_strength=False,
-        )  # fmt: skip
-
-    drafter = user("bench_dept", "dept_reviewer", "232722000000", "nyncj")
-    publisher = user("bench_finance", "finance", "232722000000", "czj")
-    clerk = user(CLERK, "village_clerk", VILLAGE, "gov-232722100")
+    drafter = bench_user("bench_dept", "dept_reviewer", "232722000000", "nyncj")
+    publisher = bench_user("bench_finance", "finance", "232722000000", "czj")
+    clerk = bench_user(CLERK, "village_clerk", VILLAGE, "gov-232722100")
     version = policies.policy_draft_create(
         user=drafter,
         code=POLICY,
@@ -95,7 +79,7 @@ def _prepare(persons_file: str) -> None:
 
 def _upload(roster_file: str) -> None:
     """Upload the roster file in this process and print its figures as JSON."""
-    _setup_django()
+    setup_django()
     from yikatong.accounts.models import User
     from yikatong.rosters.imports import roster_upload
     from yikatong.rosters.models import Roster
