@@ -285,3 +285,47 @@ def test_column_definitions_are_checked() -> None:
         Column("x", "某列", True, "money")
     with pytest.raises(ValueError, match="choices go with kind 'enum'"):
         Column("x", "某列", True, "enum")
+
+
+# Every kind of cell, tidy or not, for the shortcut test below.
+MIXED_CELLS = [
+    None, "", " ", "\u3000", "\u200b", "0", "00", "007", "1", "12", "+12", "-1", "12.0", "0.5", ".5", "5.",
+    "1.50", "001.50", "1,234.50", "1,5", "1e5", "2.32722E+17", "12.3456", "12.34567", "0.0000", "3.14159",
+    "1234567890123456.00", "12345678901234567.00", "123456789012345678", "1234567890123456789",
+    "abc", "H1", " H2 ", "a b", "a  b", "a\tb", "a\nb", "x?", "A_1-b", "GL90;GL100", "GL 90",
+    "王五", "王 五", " 王五 ", "王2", "王\u200b五", "Ｊｏｈｎ", "John  Smith", "㐀丽", "王" * 30, "王" * 31,
+    "2026-10", "2026-1", "2026-13", "2026-00", "2026Q4", "2026q4", "2026", "202610", "2026年10月",
+    "2026-07-24", "1954/5/3", "19540230", "45678", "2099-12-31", "1889-01-01",
+    "232722100001", "２３２７２２１００００１", "23272210000", "2327221000011", "232722 100001",
+    "102", "12", "1234567890123", "6228480781234567890", "6228 4807 8123 4567 890", "62284807",
+    "6228480", "13945712345", "0457-3662123",
+    "正常", "active", "ACTIVE", " 挂失 ", "冻 结", "停用", "男", "女性", "m", "户主", "妻子", "月", "亩",
+    "是", "no",
+    id_number(), id_number(sequence=12), id_number("19491231", place="110105", sequence=2),
+    id_number("19491231", place="110105", sequence=2).lower(), id_number()[:-1], id_number()[:-1] + "0",
+    id_number("19540230"), id_number(place="999999"), "232722195405030000",
+    "".join(chr(ord(c) + 0xFEE0) for c in id_number()),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    "context",
+    [
+        CONTEXT,
+        Context(today=TODAY, known_villages=pl.Series(["232722100001"]), known_banks=pl.Series(["102"])),
+    ],
+)
+@pytest.mark.parametrize(("kind", "name"), sorted(COLUMNS))
+def test_shortcuts_give_the_full_check_results(kind: str, name: str, context: Context) -> None:
+    column = COLUMNS[kind, name]
+    # Long enough for the once-per-distinct-value shortcut, in an order that mixes every cell.
+    cells = [MIXED_CELLS[(i * 7) % len(MIXED_CELLS)] for i in range(25 * len(MIXED_CELLS))]
+    fast = check_cells(cells, column, context)
+    full = check_cells(cells, column, context, shortcuts=False)
+    assert fast.rows() == full.rows()
+    # A column of nothing but canonical cells takes the shortest way and gives the same as well.
+    plain = full.filter(pl.col("error").is_null() & pl.col("value").is_not_null()).get_column("value")
+    assert (
+        check_cells(plain, column, context).rows()
+        == check_cells(plain, column, context, shortcuts=False).rows()
+    )

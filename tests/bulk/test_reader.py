@@ -82,6 +82,63 @@ def test_gb18030_reads_characters_outside_gbk(tmp_path: Path) -> None:
     assert parsed.rows["name"].to_list() == ["李䶮", "王𠀀"]
 
 
+def many_rows(count: int) -> list[list[str]]:
+    """Persons rows of plain ASCII (no names to encode), enough to push a later line past the file's start."""
+    return [
+        person(id_number(f"19{50 + n // 1000}0101", sequence=n % 1000), "Luo Guangyi") for n in range(count)
+    ]
+
+
+def test_gbk_text_after_a_long_ascii_start_is_read_as_gbk(tmp_path: Path) -> None:
+    # The first 64 KiB are plain ASCII, which is valid UTF-8: the GBK name comes later.
+    rows = [PERSONS_HEADER, *many_rows(2_000), person(WOMAN, "王丽娟", relation="配偶")]
+    parsed = read(write_csv(tmp_path, rows, encoding="gbk"))
+    assert parsed.encoding == "gb18030"
+    assert parsed.rejected.height == 0
+    assert parsed.rows["name"].to_list()[-1] == "王丽娟"
+
+
+def test_damaged_utf8_far_into_the_file_names_the_line(tmp_path: Path) -> None:
+    good = csv_rows_bytes([PERSONS_HEADER, person(MAN, "罗广义"), *many_rows(2_000)])
+    path = tmp_path / "upload.csv"
+    path.write_bytes(good + "王".encode()[:2] + b",x\n")
+    assert "按 UTF-8 编码读到第2003行时遇到无法识别的字节" in unreadable(path)
+
+
+def test_a_nul_byte_far_into_the_file_is_binary(tmp_path: Path) -> None:
+    good = csv_rows_bytes([PERSONS_HEADER, *many_rows(2_000)])
+    path = tmp_path / "upload.csv"
+    path.write_bytes(good + b"\x00\x00,x\n")
+    assert "二进制文件" in unreadable(path)
+
+
+def csv_rows_bytes(rows: list[list[str]]) -> bytes:
+    return "".join(",".join(row) + "\n" for row in rows).encode()
+
+
+def test_only_the_columns_asked_for_are_checked(tmp_path: Path) -> None:
+    rows = [
+        PERSONS_HEADER,
+        person(MAN, "王2", phone="12345"),
+        person(WOMAN, "王丽娟", village="2327", relation="配偶"),
+        person(MAN, "罗广义"),
+    ]
+    path = write_csv(tmp_path, rows)
+    parsed = read_table(path, "persons", today=TODAY, columns=("village_code", "household_id"))
+    # The key (身份证号) is always checked; the name, phone and relation are not looked at.
+    assert parsed.rows.columns == ["row_no", "id_number", "village_code", "household_id"]
+    assert parsed.rows["row_no"].to_list() == [2]
+    assert reasons(parsed) == {3: "村代码：应为12位数字的村级区划代码", 4: "身份证号：与第2行重复"}
+    whole = read(path)
+    assert set(reasons(whole)) == {2, 3, 4}
+    # The file must still have the required headers of its kind.
+    short = write_csv(tmp_path, [["身份证号", "村代码", "户编号"], [MAN, VILLAGE, "H1"]], name="short.csv")
+    with pytest.raises(UnreadableFile, match="缺少必需的列：姓名、与户主关系"):
+        read_table(short, "persons", today=TODAY, columns=("village_code", "household_id"))
+    with pytest.raises(ValueError, match="no columns phone_number"):
+        read_table(path, "persons", columns=("phone_number",))
+
+
 def test_reads_tab_separated_text(tmp_path: Path) -> None:
     text = "\t".join(PERSONS_HEADER) + "\n" + "\t".join(person(MAN)) + "\n"
     parsed = read(write_text(tmp_path, text))

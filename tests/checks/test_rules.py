@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 import polars as pl
 import pytest
 
@@ -9,6 +11,7 @@ from tests.bulk.factories import id_number
 from yikatong.checks.engine import CATALOGUE, AuditInputs, run
 from yikatong.checks.engine.rules import FINDING_COLUMNS
 from yikatong.core.periods import Period
+from yikatong.policies.domain.amount import Conditions, RateBand, Standard, line_fen
 
 PERIOD = Period.parse("2026-10")
 VILLAGE = "232722100001"
@@ -240,6 +243,31 @@ def test_shared_account_counts_history() -> None:
     assert "2个身份证号" in found.get_column("detail")[0]
 
 
+def test_shared_account_with_one_invalid_and_one_valid_id_number() -> None:
+    # An invalid number identifies nobody (often it is a typo of the account holder's own number), so it
+    # does not make an account shared: ID_INVALID reports that line, SHARED_ACCOUNT counts valid numbers.
+    wrong = ANNA[:17] + ("0" if ANNA[17] != "0" else "1")
+    lines = roster(
+        line(ANNA, account="X"),
+        line(wrong, account="X"),
+        line(BO, account="Y"),
+        line(CHEN, account="Y"),
+        line(wrong, account="Y", policy="P2"),
+    )
+    inputs = AuditInputs(PERIOD, lines)
+    shared = findings("SHARED_ACCOUNT", inputs)
+    assert rows_of(shared) == [3, 4]
+    assert set(shared.get_column("detail")) == {"同一银行账号为2个身份证号领取补贴"}
+    assert rows_of(findings("ID_INVALID", inputs)) == [2, 5]
+    result = run(inputs, codes=["ID_INVALID", "SHARED_ACCOUNT"])
+    assert result.findings.select("row_no", "rule").rows() == [
+        (2, "ID_INVALID"),
+        (3, "SHARED_ACCOUNT"),
+        (4, "SHARED_ACCOUNT"),
+        (5, "ID_INVALID"),
+    ]
+
+
 def test_amount_off_by_one_fen_either_way() -> None:
     rate = policies(policy(unit="mu", rate="71.4500000"))
     lines = roster(
@@ -269,6 +297,81 @@ def test_standard_uses_the_age_band_on_the_boundary_day() -> None:
     inputs = AuditInputs(PERIOD, lines, policies=bands)
     assert rows_of(findings("OVER_STANDARD", inputs)) == [2]
     assert rows_of(findings("UNDER_STANDARD", inputs)) == [3]
+
+
+@pytest.mark.parametrize(
+    ("rate", "quantity"),
+    [
+        ("71.4500000", "0.0001"),
+        ("71.4500000", "8.3314"),
+        ("0.0000001", "9999.9999"),
+        ("12345.6789012", "0.5001"),
+        ("850", "3.0000"),
+        # The product no longer fits 64 bits: the amount function itself is asked.
+        ("71.4500000", "99999999999.9999"),
+        ("9999.9999999", "12345678901.2345"),
+        # So do a rate with more decimals than Int64 can scale away and a quantity not read from a file.
+        ("1.00000000000000001", "2.0000"),
+        ("71.4500000", "8.33140"),
+    ],
+)
+def test_standard_is_the_amount_functions_to_the_fen(rate: str, quantity: str) -> None:
+    standard = line_fen(Decimal(rate), Decimal(quantity))
+    amounts = [standard - 1, standard, standard + 1] if standard else [standard, standard + 1]
+    lines = roster(*(line(ANNA, quantity=quantity, amount=_yuan(fen), policy="MU") for fen in amounts))
+    inputs = AuditInputs(PERIOD, lines, policies=policies(policy("MU", unit="mu", rate=rate)))
+    flagged = {**dict.fromkeys(rows_of(findings("OVER_STANDARD", inputs)), "over")}
+    flagged.update(dict.fromkeys(rows_of(findings("UNDER_STANDARD", inputs)), "under"))
+    expected = {1: "under", 3: "over"} if standard else {2: "over"}
+    assert flagged == expected
+    assert f"标准金额{_yuan(standard)}元" in findings("OVER_STANDARD", inputs).get_column("detail")[0]
+
+
+def _yuan(fen: int) -> str:
+    return f"{fen // 100}.{fen % 100:02d}"
+
+
+def test_quantities_the_amount_function_refuses_give_no_standard() -> None:
+    rates = policies(policy("MU", unit="mu", rate="100"), policy("MO", unit="month", rate="100"))
+    lines = roster(
+        line(ANNA, policy="MU", quantity="0.0000", amount="1.00"),
+        line(ANNA, policy="MU", quantity="1.00001", amount="1.00"),
+        line(ANNA, policy="MU", quantity=None, amount="1.00"),
+        line(ANNA, policy="MO", quantity="1.5000", amount="1.00"),
+        line(ANNA, policy="MO", quantity="2.0000", amount="200.01"),
+    )
+    inputs = AuditInputs(PERIOD, lines, policies=rates)
+    assert rows_of(findings("OVER_STANDARD", inputs)) == [5]
+    assert findings("UNDER_STANDARD", inputs).is_empty()
+
+
+def test_age_of_someone_born_on_29_february() -> None:
+    # In a common year the birthday comes on 1 March: 26 on 2026-03-01, still 25 on 2026-02-01.
+    leap = id_number("20000229", sequence=15)
+    rates = policies(policy(min_age="26"))
+    march = AuditInputs(Period.parse("2026-03"), roster(line(leap, period="2026-03")), policies=rates)
+    february = AuditInputs(Period.parse("2026-02"), roster(line(leap, period="2026-02")), policies=rates)
+    assert findings("INELIGIBLE", march).is_empty()
+    assert "年龄25岁，不满26岁" in findings("INELIGIBLE", february).get_column("detail")[0]
+
+
+def test_a_policy_limited_to_some_villages_looks_at_the_line_village() -> None:
+    # Rate tables from the platform may name regions, which file policies cannot.
+    lines = roster(line(ANNA), line(BO, village=OTHER_VILLAGE), line(CHEN, amount="100.01"))
+    inputs = AuditInputs(PERIOD, lines, policies=policies(policy()))
+    inputs.cache["standards"] = {
+        "P1": Standard(
+            code="P1",
+            unit="person",
+            bands=(RateBand(rate=Decimal(100)),),
+            conditions=Conditions(regions=(VILLAGE,)),
+        )
+    }
+    ineligible = findings("INELIGIBLE", inputs)
+    assert rows_of(ineligible) == [2]
+    assert f"不在本政策实施范围（村代码{OTHER_VILLAGE}）" in ineligible.get_column("detail")[0]
+    assert rows_of(findings("OVER_STANDARD", inputs)) == [3]
+    assert findings("UNDER_STANDARD", inputs).is_empty()
 
 
 def test_month_policy_without_quantity_counts_the_period_months() -> None:

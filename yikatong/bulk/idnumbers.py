@@ -68,12 +68,16 @@ def ymd_number(day: dt.date) -> int:
     return day.year * 10_000 + day.month * 100 + day.day
 
 
-def id_number_steps(number: str, *, today: dt.date) -> tuple[list[dict[str, pl.Expr]], pl.Expr]:
+def id_number_steps(
+    number: str, *, today: dt.date, as_digits: bool = False
+) -> tuple[list[dict[str, pl.Expr]], pl.Expr]:
     """Validate the normalised ID numbers (18 characters, upper case) in column ``number``.
 
     Returns the helper columns to add, step by step, and the failure message (null when valid) built on
     them. Helpers are materialised because an expression tree repeats every shared sub-expression: the
     17 weighted digits and the date parts would otherwise re-parse the whole column dozens of times.
+    ``as_digits`` says every number is already known to be 17 digits and a digit or X (the length and
+    character checks are left out).
     """
     col = pl.col(number)
     first17 = col.str.slice(0, 17)
@@ -81,14 +85,14 @@ def id_number_steps(number: str, *, today: dt.date) -> tuple[list[dict[str, pl.E
     year, month, day = (f"{number}:{part}" for part in ("year", "month", "day"))
     given, birth_ok = f"{number}:given", f"{number}:birth_ok"
     last = col.str.slice(17, 1)
+    first: dict[str, pl.Expr] = {
+        value: first17.str.to_integer(strict=False),
+        given: pl.when(last == "X").then(pl.lit(10, pl.Int64)).otherwise(last.str.to_integer(strict=False)),
+    }
+    if not as_digits:
+        first[digits_ok] = first17.str.contains(r"^[0-9]{17}$")
     steps = [
-        {
-            digits_ok: first17.str.contains(r"^[0-9]{17}$"),
-            value: first17.str.to_integer(strict=False),
-            given: pl.when(last == "X")
-            .then(pl.lit(10, pl.Int64))
-            .otherwise(last.str.to_integer(strict=False)),
-        },
+        first,
         {
             total: pl.sum_horizontal(
                 [(pl.col(value) // 10 ** (16 - place)) % 10 * weight for place, weight in enumerate(WEIGHTS)]
@@ -109,16 +113,28 @@ def id_number_steps(number: str, *, today: dt.date) -> tuple[list[dict[str, pl.E
     checksum_message = (
         pl.when(col.str.ends_with("000")).then(pl.lit(CHECKSUM_EXCEL)).otherwise(pl.lit(CHECKSUM))
     )
+    checksum_ok = pl.col(given).is_not_null() & (pl.col(given) == expected)
+    place_ok = col.str.slice(0, 6).is_in(known_places().implode())
+    if as_digits:
+        error = (
+            pl.when(~checksum_ok)
+            .then(checksum_message)
+            .when(~pl.col(birth_ok))
+            .then(pl.lit(BIRTH))
+            .when(~place_ok)
+            .then(pl.lit(PLACE))
+        )
+        return steps, error
     error = (
         pl.when(col.str.len_chars() != 18)
         .then(pl.lit(LENGTH))
         .when(~pl.col(digits_ok))
         .then(pl.lit(FORMAT))
-        .when(pl.col(given).is_null() | (pl.col(given) != expected))
+        .when(~checksum_ok)
         .then(checksum_message)
         .when(~pl.col(birth_ok))
         .then(pl.lit(BIRTH))
-        .when(~col.str.slice(0, 6).is_in(known_places().implode()))
+        .when(~place_ok)
         .then(pl.lit(PLACE))
     )
     return steps, error
@@ -137,9 +153,10 @@ def id_gender(number: pl.Expr) -> pl.Expr:
     return pl.when(odd).then(pl.lit("M")).otherwise(pl.lit("F"))
 
 
-def id_number_errors(numbers: pl.Series, *, today: dt.date) -> pl.Series:
-    """The failure message of each normalised ID number, null where it is valid."""
-    steps, error = id_number_steps("number", today=today)
+def id_number_errors(numbers: pl.Series, *, today: dt.date, as_digits: bool = False) -> pl.Series:
+    """The failure message of each normalised ID number, null where it is valid (``as_digits``: see
+    ``id_number_steps``)."""
+    steps, error = id_number_steps("number", today=today, as_digits=as_digits)
     frame = pl.DataFrame({"number": numbers.cast(pl.String)})
     for step in steps:
         frame = frame.with_columns(**step)

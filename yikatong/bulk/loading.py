@@ -11,9 +11,11 @@ import codecs
 import csv
 import io
 import itertools
+import mmap
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import NoReturn
 
 import fastexcel
 import polars as pl
@@ -98,6 +100,12 @@ def load(
 
 
 def _load_csv(path: Path, source_name: str, head: bytes, header_score: HeaderScore) -> RawTable:
+    if _looks_utf8(head) and not _has_nul_bytes(path):
+        # Polars checks every cell it reads as UTF-8 (far faster than decoding the file in Python), so a
+        # file it reads whole is UTF-8; anything else goes through the full check below, which says why.
+        read = _read_utf8_csv(path, source_name, head, header_score)
+        if read is not None:
+            return read
     encoding = _utf8_encoding(path, source_name, head)
     source: Path | bytes = path
     if encoding == "gb18030":
@@ -106,20 +114,69 @@ def _load_csv(path: Path, source_name: str, head: bytes, header_score: HeaderSco
     separator, width = _header_shape(head_text.removeprefix("\ufeff"), header_score)
     if width == 0:
         raise UnreadableFile(source_name, "文件是空的")
+    frame = _read_csv_cells(source, source_name, separator, width)
+    return RawTable(frame=frame, encoding=encoding, excel=False, spare_from=width)
+
+
+def _looks_utf8(head: bytes) -> bool:
+    """Whether the file's first bytes are UTF-8 (a character cut at the end of the sample allowed)."""
+    try:
+        codecs.getincrementaldecoder("utf-8")("strict").decode(head)
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+def _has_nul_bytes(path: Path) -> bool:
+    """Whether the file holds a NUL byte anywhere (Polars would read it into a cell; no text file has one)."""
+    with path.open("rb") as stream:
+        try:
+            # Searched in place, without copying the file into memory chunk by chunk.
+            with mmap.mmap(stream.fileno(), 0, access=mmap.ACCESS_READ) as mapped:
+                return mapped.find(b"\x00") >= 0
+        except (OSError, ValueError):
+            while chunk := stream.read(CHUNK_BYTES):
+                if b"\x00" in chunk:
+                    return True
+            return False
+
+
+def _read_utf8_csv(path: Path, source_name: str, head: bytes, header_score: HeaderScore) -> RawTable | None:
+    """The file read by Polars as UTF-8, or None when it cannot be read so (not UTF-8, not well-formed, or a
+    line with more cells than the header) and the careful way must find out why."""
+    head_text = codecs.getincrementaldecoder("utf-8")("strict").decode(head)
+    separator, width = _header_shape(head_text.removeprefix("\ufeff"), header_score)
+    if width == 0:
+        raise UnreadableFile(source_name, "文件是空的")
+    try:
+        frame = _read_csv(path, separator, width, spare=0)
+    except pl.exceptions.PolarsError:
+        # Not UTF-8, not well-formed or a line with more cells than the header (whose cells past the spare
+        # columns would be cut off unread): the full check and the careful read say what it is.
+        return None
+    encoding = "utf-8-sig" if head.startswith(UTF8_BOM) else "utf-8"
+    return RawTable(frame=frame, encoding=encoding, excel=False, spare_from=width)
+
+
+def _read_csv_cells(source: Path | bytes, source_name: str, separator: str, width: int) -> pl.DataFrame:
+    """Every line's cells as text; a line with more cells than the header gets spare columns."""
     try:
         try:
-            frame = _read_csv(source, separator, width, spare=0)
+            return _read_csv(source, separator, width, spare=0)
         except pl.exceptions.ComputeError as exc:
             if "more fields" not in str(exc):
                 raise
             # Some line has more cells than the header. Read again with room for them, so that the reader
             # can refuse those lines rather than lose their last cells.
-            frame = _read_csv(source, separator, width, spare=SPARE_COLUMNS)
+            return _read_csv(source, separator, width, spare=SPARE_COLUMNS)
     except pl.exceptions.PolarsError as exc:
-        if "not properly escaped" in str(exc):
-            raise UnreadableFile(source_name, UNPAIRED_QUOTE) from exc
-        raise UnreadableFile(source_name, "不是格式正确的 CSV 文件") from exc
-    return RawTable(frame=frame, encoding=encoding, excel=False, spare_from=width)
+        _refuse_csv(source_name, exc)
+
+
+def _refuse_csv(source_name: str, exc: pl.exceptions.PolarsError) -> NoReturn:
+    if "not properly escaped" in str(exc):
+        raise UnreadableFile(source_name, UNPAIRED_QUOTE) from exc
+    raise UnreadableFile(source_name, "不是格式正确的 CSV 文件") from exc
 
 
 def _read_csv(source: Path | bytes, separator: str, width: int, *, spare: int) -> pl.DataFrame:

@@ -17,7 +17,7 @@ import polars as pl
 
 from yikatong.bulk.errors import UnreadableFile
 from yikatong.bulk.headers import HeaderMatch, blank_header_label, find_header, header_score, match_headers
-from yikatong.bulk.kinds import NEEDS_NFKC, Context, apply, check, clean
+from yikatong.bulk.kinds import Context, check_series
 from yikatong.bulk.loading import HEADER_SEARCH_ROWS, RawTable, load
 from yikatong.bulk.report import REASON, write_error_report
 from yikatong.bulk.rules import REASONS, add_reason, derive_and_compare, repeated_keys
@@ -27,6 +27,7 @@ __all__ = ["ParsedTable", "UnreadableFile", "read_table", "write_error_report"]
 
 ROW_NO = "row_no"
 NON_BLANK = r"\S"
+FILLED_SAMPLE = 1_000
 ERROR = "__error"
 SPARE_CELLS = "该行的单元格比表头多（可能某个单元格里有没加引号的逗号）"
 
@@ -53,11 +54,18 @@ def read_table(
     known_banks: Collection[str] | None = None,
     sheet: str | int | None = None,
     today: dt.date | None = None,
+    columns: Collection[str] | None = None,
 ) -> ParsedTable:
-    """Read one uploaded file of the given kind into valid rows and rejected rows, or raise UnreadableFile."""
+    """Read one uploaded file of the given kind into valid rows and rejected rows, or raise UnreadableFile.
+
+    ``columns`` (default: all) names the schema columns the caller will use: only they and the kind's key
+    are checked and returned, so a row is refused only for what those cells hold. The file must still
+    have every required header. The offline audit reads registries this way; imports read everything.
+    """
     if kind not in SCHEMAS:
         raise ValueError(f"unknown table kind {kind!r}; expected one of {', '.join(SCHEMAS)}")
     schema = SCHEMAS[kind]
+    kept_schema = _kept_columns(kind, schema, columns)
     name = source_name or path.name
     raw = load(path, name, sheet=sheet, header_score=lambda cells: header_score(cells, schema))
     encoding, excel = raw.encoding, raw.excel
@@ -72,13 +80,13 @@ def read_table(
         known_banks=None if known_banks is None else pl.Series(list(known_banks), dtype=pl.String),
         excel=excel,
     )
-    checked = _check(data, schema, match, context, spare)
+    checked = _check(data, kept_schema, match, context, spare)
     checked = derive_and_compare(kind, checked)
     if kind in KEYS:
         by_name = {column.name: column for column in schema}
         checked = repeated_keys(checked, [by_name[key] for key in KEYS[kind]])
     refused = checked.get_column(REASONS).is_not_null()
-    names = [ROW_NO, *(column.name for column in schema)]
+    names = [ROW_NO, *(column.name for column in kept_schema)]
     if refused.any():
         rows = checked.filter(~refused).select(names)
         rejected = data.filter(refused).select(
@@ -103,6 +111,19 @@ def read_table(
     )
 
 
+def _kept_columns(
+    kind: str, schema: tuple[Column, ...], columns: Collection[str] | None
+) -> tuple[Column, ...]:
+    """The schema columns to check and return: those asked for and the key, in schema order."""
+    if columns is None:
+        return schema
+    unknown = set(columns) - {column.name for column in schema}
+    if unknown:
+        raise ValueError(f"table kind {kind!r} has no columns {', '.join(sorted(unknown))}")
+    wanted = set(columns) | set(KEYS.get(kind, ()))
+    return tuple(column for column in schema if column.name in wanted)
+
+
 def _data_rows(
     raw: RawTable, source_name: str, schema: tuple[Column, ...]
 ) -> tuple[pl.DataFrame, list[str | None], list[str]]:
@@ -113,9 +134,7 @@ def _data_rows(
     """
     frame = raw.frame
     spare = frame.columns[raw.spare_from :] if raw.spare_from is not None else []
-    non_blank = frame.select(
-        pl.any_horizontal([pl.col(name).str.contains(NON_BLANK).fill_null(False) for name in frame.columns])
-    ).to_series()
+    non_blank = _non_blank_rows(frame)
     numbered = frame.with_row_index(ROW_NO, offset=1).with_columns(pl.col(ROW_NO).cast(pl.Int64))
     # Filtering copies every column; a file without blank lines is used as read.
     kept = numbered if non_blank.all() else numbered.filter(non_blank)
@@ -131,11 +150,40 @@ def _data_rows(
     return data, headers, spare
 
 
+def _non_blank_rows(frame: pl.DataFrame) -> pl.Series:
+    """Whether each row has a non-blank cell.
+
+    The fullest column decides most rows on its own; the other columns are looked at only for the rows
+    where its cell is blank.
+    """
+    if frame.width == 0:
+        return pl.Series(dtype=pl.Boolean)
+    nulls = frame.null_count().row(0)
+    fullest = frame.columns[nulls.index(min(nulls))]
+    found = frame.get_column(fullest).str.contains(NON_BLANK).fill_null(False)
+    undecided = (~found).arg_true()
+    others = [name for name in frame.columns if name != fullest]
+    if undecided.len() == 0 or not others:
+        return found
+    rest = frame.select(others)[undecided].select(
+        pl.any_horizontal([pl.col(name).str.contains(NON_BLANK).fill_null(False) for name in others])
+    )
+    return found.scatter(undecided, rest.to_series())
+
+
 def _filled(data: pl.DataFrame, width: int) -> list[bool]:
-    """Whether each header column holds any non-blank cell."""
+    """Whether each header column holds any non-blank cell (the first rows settle most columns)."""
     names = [f"c{position}" for position in range(width)]
-    found = data.select(pl.col(name).str.contains(NON_BLANK).any().fill_null(False) for name in names)
-    return [bool(value) for value in found.row(0)]
+    found = [bool(value) for value in data.head(FILLED_SAMPLE).select(_any_non_blank(names)).row(0)]
+    empty = [name for name, filled in zip(names, found, strict=True) if not filled]
+    if empty and data.height > FILLED_SAMPLE:
+        later = dict(zip(empty, data.select(_any_non_blank(empty)).row(0), strict=True))
+        found = [filled or bool(later[name]) for name, filled in zip(names, found, strict=True)]
+    return found
+
+
+def _any_non_blank(names: Sequence[str]) -> list[pl.Expr]:
+    return [pl.col(name).str.contains(NON_BLANK).any().fill_null(False) for name in names]
 
 
 def _check(
@@ -145,11 +193,6 @@ def _check(
     sources = {
         column.name: f"c{match.positions[column.name]}" for column in schema if column.name in match.positions
     }
-    # Decided per column, not per row: the NFKC pass is the costliest step and most columns never need it.
-    flags = data.select(
-        pl.col(source).str.contains(NEEDS_NFKC).any().fill_null(False) for source in sources.values()
-    )
-    needs_nfkc = dict(zip(sources.values(), (bool(value) for value in flags.row(0)), strict=True))
     overflow = pl.lit(None, pl.String)
     if spare:
         cells = pl.any_horizontal([pl.col(name).str.contains(NON_BLANK).fill_null(False) for name in spare])
@@ -162,21 +205,14 @@ def _check(
         if source is None:
             checked = checked.with_columns(pl.lit(None, pl.String).alias(column.name))
             continue
-        part = _check_column(data, source, column, context, needs_nfkc=needs_nfkc[source])
-        checked = checked.with_columns(part.get_column(column.name), part.get_column(ERROR))
-        checked = add_reason(checked, pl.col(ERROR)).drop(ERROR)
+        value, error = check_series(data.get_column(source), column, context)
+        checked = checked.with_columns(value.alias(column.name))
+        if error.null_count() < error.len():
+            checked = add_reason(
+                checked.with_columns(error.alias(ERROR)),
+                pl.concat_str(pl.lit(f"{column.chinese}："), pl.col(ERROR)),
+            ).drop(ERROR)
     return checked
-
-
-def _check_column(
-    data: pl.DataFrame, source: str, column: Column, context: Context, *, needs_nfkc: bool
-) -> pl.DataFrame:
-    """One column's canonical values (null unless valid) and its messages naming the column (null if fine)."""
-    cell = f"__cell_{column.name}"
-    result = check(cell, column, context)
-    work = apply(data.select(clean(source, needs_nfkc=needs_nfkc).alias(cell)), [result])
-    work = work.with_columns(pl.concat_str(pl.lit(f"{column.chinese}："), result.error).alias(ERROR))
-    return work.select(pl.when(pl.col(ERROR).is_null()).then(result.value).alias(column.name), ERROR)
 
 
 def _original_cells(

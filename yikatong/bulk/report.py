@@ -5,7 +5,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import polars as pl
-import xlsxwriter
 
 REASON = "错误原因"
 ROW_NO_HEADER = "行号"
@@ -37,6 +36,9 @@ def write_error_report(rejected: pl.DataFrame, directory: Path, stem: str) -> tu
 
 
 def _write_xlsx(report: pl.DataFrame, path: Path) -> None:
+    # Imported here: reading files (the offline audit above all) never writes a workbook.
+    import xlsxwriter
+
     # Cells go in as text: no formulas, numbers or links made from what the user typed, so "0457…" and
     # 18-digit ID numbers stay as written.
     options = {"strings_to_formulas": False, "strings_to_numbers": False, "strings_to_urls": False}

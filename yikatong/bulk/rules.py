@@ -31,33 +31,39 @@ def add_reason(frame: pl.DataFrame, error: pl.Expr) -> pl.DataFrame:
 
 
 def derive_and_compare(kind: str, frame: pl.DataFrame) -> pl.DataFrame:
-    """Fill the facts a file may leave out from the ID number, and refuse rows whose given facts disagree."""
-    if kind == "persons":
+    """Fill the facts a file may leave out from the ID number, and refuse rows whose given facts disagree.
+
+    A comparison is made only when the frame holds all of its columns (a caller may read only some).
+    """
+    present = set(frame.columns)
+    if kind == "persons" and "id_number" in present:
         number = pl.col("id_number")
-        gender, birth = id_gender(number), id_birth_date(number)
-        given_gender, given_birth = pl.col("gender"), pl.col("birth_date")
-        frame = add_reason(
-            frame,
-            pl.when(number.is_not_null() & given_gender.is_not_null() & (given_gender != gender)).then(
-                pl.lit("性别：与身份证号不符")
-            ),
-        )
-        frame = add_reason(
-            frame,
-            pl.when(number.is_not_null() & given_birth.is_not_null() & (given_birth != birth)).then(
-                pl.lit("出生日期：与身份证号不符")
-            ),
-        )
+        facts = [
+            (name, derived, message)
+            for name, derived, message in (
+                ("gender", id_gender(number), "性别：与身份证号不符"),
+                ("birth_date", id_birth_date(number), "出生日期：与身份证号不符"),
+            )
+            if name in present
+        ]
+        for name, derived, message in facts:
+            given = pl.col(name)
+            frame = add_reason(
+                frame,
+                pl.when(number.is_not_null() & given.is_not_null() & (given != derived)).then(
+                    pl.lit(message)
+                ),
+            )
         return frame.with_columns(
-            pl.when(number.is_not_null()).then(given_gender.fill_null(gender)).alias("gender"),
-            pl.when(number.is_not_null()).then(given_birth.fill_null(birth)).alias("birth_date"),
+            pl.when(number.is_not_null()).then(pl.col(name).fill_null(derived)).alias(name)
+            for name, derived, _ in facts
         )
-    if kind == "deaths":
+    if kind == "deaths" and present >= {"id_number", "death_date"}:
         died_before_birth = pl.col("death_date") < id_birth_date(pl.col("id_number"))
         return add_reason(
             frame, pl.when(died_before_birth).then(pl.lit("死亡日期：早于身份证号中的出生日期"))
         )
-    if kind == "policies":
+    if kind == "policies" and present >= {"min_age", "max_age"}:
         band_reversed = pl.col("max_age").cast(pl.Int64) < pl.col("min_age").cast(pl.Int64)
         return add_reason(frame, pl.when(band_reversed).then(pl.lit("最高年龄：小于最低年龄")))
     return frame
@@ -67,6 +73,11 @@ def repeated_keys(frame: pl.DataFrame, key: Sequence[Column]) -> pl.DataFrame:
     """Refuse every row whose key (all cells valid) already appeared on an earlier row of the file."""
     names = [column.name for column in key]
     present = pl.all_horizontal([pl.col(name).is_not_null() for name in names])
+    # Distinct hashes mean distinct keys: the usual file, with no repeats, needs no exact comparison.
+    hashed = pl.struct(names).hash() if len(names) > 1 else pl.col(names[0]).hash()
+    hashes = frame.select(hashed.filter(present)).to_series()
+    if hashes.n_unique() == hashes.len():
+        return frame
     repeated = (
         present & ~pl.struct(names).is_first_distinct()
         if len(names) > 1

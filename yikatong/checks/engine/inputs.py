@@ -41,9 +41,10 @@ INPUT_LABELS = {
 class AuditInputs:
     """One run's data: roster lines (canonical roster columns plus ``row_no``) and registries as read.
 
-    Registries are the canonical frames of ``read_table``; ``history`` holds lines of the same period
-    already paid in other batches (roster columns); ``sources`` says where each registry came from, in
-    Chinese, for explanations (``{"deaths": "民政死亡登记，2026-09导入"}``).
+    Registries are the canonical frames of ``read_table`` (from files, only the columns the rules compare:
+    ``files.AUDIT_COLUMNS``); ``history`` holds lines of the same period already paid in other batches
+    (roster columns); ``sources`` says where each registry came from, in Chinese, for explanations
+    (``{"deaths": "民政死亡登记，2026-09导入"}``).
     """
 
     period: Period

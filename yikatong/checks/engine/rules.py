@@ -2,18 +2,28 @@
 
 Every function takes the run's ``AuditInputs`` and returns the columns of ``FINDING_COLUMNS`` except
 ``severity``, which the catalogue adds. Nothing here loops over lines: the only Python loops run over
-policies or over the distinct (policy, birth date, village, quantity) combinations the amount function
-needs, which are few however long the roster is.
+policies, over the distinct (policy, age) cases the amount function is asked about (with the village only
+for a policy limited to some regions), and over the rare lines whose standard cannot be computed exactly
+in 64-bit integers (a quantity not written with four decimals, an enormous product), for which the amount
+function itself is asked. Frames several rules need (valid lines, ages, the persons and cards each line
+matches) are built once per run in ``AuditInputs.cache``, safely when rules run side by side.
+
+Lookups that would compare every line with every registry row first narrow the candidates by hash (a
+repeated key has a repeated hash; distinct hashes mean distinct keys) and compare the few candidates
+exactly.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import threading
+from collections.abc import Callable
 from decimal import Decimal
+from typing import Any, cast
 
 import polars as pl
 
-from yikatong.bulk.idnumbers import id_birth_date, id_number_errors
+from yikatong.bulk.idnumbers import id_number_errors
 from yikatong.checks.engine.inputs import AuditInputs
 from yikatong.policies.domain.amount import Beneficiary, Conditions, RateBand, Standard, standard_amount
 
@@ -30,6 +40,18 @@ KEY = ["id_number", "policy_code", "period"]
 CARD_STATUS_ZH = {"active": "正常", "lost": "挂失", "frozen": "冻结", "closed": "注销"}
 UNIT_ZH = {"mu": "亩", "month": "月", "person": "人", "household": "户"}
 AREA_PLACES = 4
+# The amount function's cases are keyed by policy, age on the period's first day and, for a policy limited
+# to some regions, the village ("__place", null otherwise).
+CASE = ["policy_code", "__age", "__place"]
+# A quantity as rosters are read (four decimals), multiplied in Int64 as a count of 1/10^4: a whole part of
+# at most 14 digits keeps it within Int64.
+FOUR_PLACES = r"^[0-9]{1,14}\.[0-9]{4}$"
+QUANTITY_ONE = 10**AREA_PLACES
+INT64_MAX = 2**63 - 1
+# The largest power of ten by which a rate's decimals can be scaled away in Int64 (with the ×100 for fen).
+MAX_RATE_PLACES = 16
+LOCKS = "__locks"
+HASH, MATCHED = "__hash", "__matched"
 
 
 def empty_findings() -> pl.DataFrame:
@@ -83,24 +105,54 @@ def _area_text(scaled: pl.Expr) -> pl.Expr:
     return text.str.strip_chars_end("0").str.strip_chars_end(".")
 
 
+def _cached(inputs: AuditInputs, key: str, build: Callable[[], Any]) -> Any:
+    """``inputs.cache[key]``, built by ``build`` once per run even when several rules ask at the same time."""
+    if key not in inputs.cache:
+        locks: dict[str, threading.Lock] = inputs.cache.setdefault(LOCKS, {})
+        with locks.setdefault(key, threading.Lock()):
+            if key not in inputs.cache:
+                inputs.cache[key] = build()
+    return inputs.cache[key]
+
+
+def _frame(inputs: AuditInputs, key: str, build: Callable[[], pl.DataFrame]) -> pl.DataFrame:
+    return cast(pl.DataFrame, _cached(inputs, key, build))
+
+
+def _repeated(frame: pl.DataFrame, columns: list[str]) -> pl.DataFrame:
+    """The rows whose values in ``columns`` may occur more than once: all that do, and rarely a few more.
+
+    Equal values have equal hashes, so hashing the columns and keeping the repeated hashes finds every
+    repeat; the callers compare the few rows kept exactly.
+    """
+    hashed = pl.struct(columns).hash() if len(columns) > 1 else pl.col(columns[0]).hash()
+    return frame.filter(hashed.is_duplicated())
+
+
 def id_errors(inputs: AuditInputs) -> pl.DataFrame:
     """The lines with their ID-number error (null where valid), computed once per run."""
-    if "id_errors" not in inputs.cache:
+
+    def build() -> pl.DataFrame:
         lines = inputs.lines
         errors = id_number_errors(lines.get_column("id_number").fill_null(""), today=dt.date.today())
-        inputs.cache["id_errors"] = lines.with_columns(errors.alias("__id_error"))
-    frame: pl.DataFrame = inputs.cache["id_errors"]
-    return frame
+        return lines.with_columns(errors.alias("__id_error"))
+
+    return _frame(inputs, "id_errors", build)
 
 
 def valid_lines(inputs: AuditInputs) -> pl.DataFrame:
     """The lines whose ID number is valid: the other rules look only at these."""
-    if "valid_lines" not in inputs.cache:
-        inputs.cache["valid_lines"] = (
-            id_errors(inputs).filter(pl.col("__id_error").is_null()).drop("__id_error")
-        )
-    frame: pl.DataFrame = inputs.cache["valid_lines"]
-    return frame
+    return _frame(
+        inputs,
+        "valid_lines",
+        lambda: _keep(id_errors(inputs), pl.col("__id_error").is_null()).drop("__id_error"),
+    )
+
+
+def _keep(frame: pl.DataFrame, condition: pl.Expr) -> pl.DataFrame:
+    """The rows meeting the condition; the frame itself, not a copy of it, when every row does."""
+    kept = frame.select(condition.fill_null(False)).to_series()
+    return frame if kept.all() else frame.filter(kept)
 
 
 def _with_history(inputs: AuditInputs, columns: list[str]) -> pl.DataFrame:
@@ -117,6 +169,86 @@ def _source(inputs: AuditInputs, name: str, default: str) -> str:
 
 def _period_start(inputs: AuditInputs) -> str:
     return inputs.period.start.isoformat()
+
+
+def _join_unique(left: pl.DataFrame, right: pl.DataFrame, on: str) -> pl.DataFrame:
+    """``left`` with the other columns of the ``right`` row whose ``on`` equals its own (null if none).
+
+    ``right`` holds each value of ``on`` once (else its first row of a value counts), so ``left`` keeps
+    its rows and their order: only its key is joined, and the found columns are set beside the others
+    rather than every column being copied. The rows are matched on 64-bit hashes of the key, several times
+    cheaper than on long strings, then the keys are compared: when the right-hand hashes are distinct, a
+    left key whose hash finds a different key has no match.
+    """
+    others = [name for name in right.columns if name != on]
+    keys = left.select(on)
+    hashes = right.get_column(on).hash()
+    if hashes.n_unique() != hashes.len():
+        unique = right.unique(on, keep="first", maintain_order=True)
+        found = keys.join(unique, on=on, how="left", maintain_order="left")
+    else:
+        hashed = right.with_columns(hashes.alias(HASH)).rename({on: MATCHED})
+        joined = keys.with_columns(pl.col(on).hash().alias(HASH)).join(
+            hashed, on=HASH, how="left", maintain_order="left"
+        )
+        same = pl.col(MATCHED) == pl.col(on)
+        found = joined.select(pl.when(same).then(pl.col(name)).alias(name) for name in others)
+    return left.hstack(found.select(others).get_columns())
+
+
+def _persons_by_id(inputs: AuditInputs) -> pl.DataFrame:
+    """The persons registry's village and household per ID number (the first row of a repeated number)."""
+
+    def build() -> pl.DataFrame:
+        assert inputs.persons is not None
+        persons = inputs.persons.select(
+            "id_number",
+            *(
+                pl.col(name) if name in inputs.persons.columns else pl.lit(None, pl.String).alias(name)
+                for name in ("village_code", "household_id")
+            ),
+        )
+        hashes = persons.get_column("id_number").hash()
+        if hashes.n_unique() == hashes.len():
+            return persons
+        return persons.unique("id_number", keep="first", maintain_order=True)
+
+    return _frame(inputs, "persons_by_id", build)
+
+
+def _lines_with_persons(inputs: AuditInputs) -> pl.DataFrame:
+    """The valid lines with the registered village (``__home``) and household (``__home_household``)."""
+    return _frame(
+        inputs,
+        "lines_with_persons",
+        lambda: _join_unique(
+            valid_lines(inputs),
+            _persons_by_id(inputs).rename({"village_code": "__home", "household_id": "__home_household"}),
+            "id_number",
+        ),
+    )
+
+
+def _lines_with_cards(inputs: AuditInputs) -> pl.DataFrame:
+    """The valid lines with ``__has_active``: null when the person has no card, else whether one is active.
+
+    When every person has at most one card (the usual registry) the lines also get that card's account
+    (``__own_account``), which settles ACCOUNT_MISMATCH without another join.
+    """
+
+    def build() -> pl.DataFrame:
+        assert inputs.cards is not None
+        active = pl.col("status") == "active"
+        hashes = inputs.cards.get_column("id_number").hash()
+        if hashes.n_unique() == hashes.len():
+            holders = inputs.cards.select(
+                "id_number", active.alias("__has_active"), pl.col("account_no").alias("__own_account")
+            )
+        else:
+            holders = inputs.cards.group_by("id_number").agg(active.any().alias("__has_active"))
+        return _join_unique(valid_lines(inputs), holders, "id_number")
+
+    return _frame(inputs, "lines_with_cards", build)
 
 
 # --- the rules ---------------------------------------------------------------------------------------
@@ -142,13 +274,14 @@ def deceased(inputs: AuditInputs) -> pl.DataFrame:
 
 def duplicate(inputs: AuditInputs) -> pl.DataFrame:
     """DUPLICATE: same person, policy and period more than once in the lines, or already paid elsewhere."""
-    lines = valid_lines(inputs).sort("row_no")
-    first = lines.group_by(KEY).agg(
+    lines = valid_lines(inputs)
+    repeated = _repeated(lines, KEY).sort("row_no")
+    first = repeated.group_by(KEY).agg(
         pl.col("row_no").first().alias("__first_row"),
         pl.col("line_no").first().alias("__first_line"),
         pl.col("village_code").first().alias("__first_village"),
     )
-    again = lines.join(first, on=KEY).filter(pl.col("row_no") != pl.col("__first_row"))
+    again = repeated.join(first, on=KEY).filter(pl.col("row_no") != pl.col("__first_row"))
     within = _findings(
         again,
         "DUPLICATE",
@@ -174,8 +307,7 @@ def duplicate(inputs: AuditInputs) -> pl.DataFrame:
 
 def no_card(inputs: AuditInputs) -> pl.DataFrame:
     """NO_CARD: no social security card account on file (一卡通 not used)."""
-    assert inputs.cards is not None
-    missing = valid_lines(inputs).join(inputs.cards.select("id_number").unique(), on="id_number", how="anti")
+    missing = _lines_with_cards(inputs).filter(pl.col("__has_active").is_null())
     return _findings(
         missing,
         "NO_CARD",
@@ -183,22 +315,28 @@ def no_card(inputs: AuditInputs) -> pl.DataFrame:
     )
 
 
-def _card_states(inputs: AuditInputs) -> pl.DataFrame:
+def _card_states(inputs: AuditInputs, people: pl.DataFrame) -> pl.DataFrame:
+    """Whether each of these people (column id_number) has an active card, and the states of their cards."""
     assert inputs.cards is not None
-    return inputs.cards.group_by("id_number").agg(
-        (pl.col("status") == "active").any().alias("__has_active"),
-        pl.col("status")
-        .replace_strict(CARD_STATUS_ZH, default=pl.col("status"))
-        .unique()
-        .sort()
-        .str.join("、")
-        .alias("__statuses"),
+    return (
+        inputs.cards.join(people.select("id_number").unique(), on="id_number", how="semi")
+        .group_by("id_number")
+        .agg(
+            (pl.col("status") == "active").any().alias("__has_active"),
+            pl.col("status")
+            .replace_strict(CARD_STATUS_ZH, default=pl.col("status"))
+            .unique()
+            .sort()
+            .str.join("、")
+            .alias("__statuses"),
+        )
     )
 
 
 def card_inactive(inputs: AuditInputs) -> pl.DataFrame:
     """CARD_INACTIVE: the person's cards are all lost, frozen or closed."""
-    hits = valid_lines(inputs).join(_card_states(inputs), on="id_number").filter(~pl.col("__has_active"))
+    inactive = _lines_with_cards(inputs).filter(~pl.col("__has_active")).drop("__has_active")
+    hits = inactive.join(_card_states(inputs, inactive), on="id_number")
     detail = pl.concat_str(pl.lit("该人员没有正常状态的社保卡（卡状态："), pl.col("__statuses"), pl.lit("）"))
     return _findings(hits, "CARD_INACTIVE", detail)
 
@@ -208,9 +346,15 @@ def account_mismatch(inputs: AuditInputs) -> pl.DataFrame:
     assert inputs.cards is not None
     cards = inputs.cards
     active = cards.filter(pl.col("status") == "active")
-    lines = valid_lines(inputs).join(active.select("id_number").unique(), on="id_number", how="semi")
-    wrong = lines.join(active.select("id_number", "account_no"), on=["id_number", "account_no"], how="anti")
-    owners = cards.select(
+    lines = _lines_with_cards(inputs).filter(pl.col("__has_active"))
+    if "__own_account" in lines.columns:
+        # One card per person: the line is right only on that (active) card's account.
+        wrong = lines.filter(pl.col("account_no") != pl.col("__own_account"))
+    else:
+        wrong = lines.join(
+            active.select("id_number", "account_no"), on=["id_number", "account_no"], how="anti"
+        )
+    owners = cards.join(wrong.select("account_no"), on="account_no", how="semi").select(
         pl.col("account_no"), pl.col("id_number").alias("__owner"), pl.col("status").alias("__st")
     )
     wrong = wrong.join(owners.unique("account_no"), on="account_no", how="left")
@@ -231,8 +375,13 @@ def account_mismatch(inputs: AuditInputs) -> pl.DataFrame:
 
 
 def shared_account(inputs: AuditInputs) -> pl.DataFrame:
-    """SHARED_ACCOUNT: one account receives for more than one ID number (一卡多人, 代领)."""
-    every = _with_history(inputs, ["row_no", "id_number", "account_no"])
+    """SHARED_ACCOUNT: one account receives for more than one ID number (一卡多人, 代领).
+
+    Only valid ID numbers count, on either side: a number that identifies nobody cannot tell whether the
+    account is someone else's (ID_INVALID reports that line), so an account used by one valid and one
+    invalid number is not shared.
+    """
+    every = _repeated(_with_history(inputs, ["row_no", "id_number", "account_no"]), ["account_no"])
     shared = (
         every.group_by("account_no")
         .agg(pl.col("id_number").n_unique().alias("__people"))
@@ -250,7 +399,8 @@ def shared_account(inputs: AuditInputs) -> pl.DataFrame:
 
 def standards(inputs: AuditInputs) -> dict[str, Standard]:
     """Each policy code's Standard from the policies table (one row, or one row per age band)."""
-    if "standards" not in inputs.cache:
+
+    def build() -> dict[str, Standard]:
         assert inputs.policies is not None
         built: dict[str, Standard] = {}
         for code, rows in inputs.policies.group_by("code", maintain_order=True):
@@ -278,9 +428,9 @@ def standards(inputs: AuditInputs) -> dict[str, Standard]:
             built[str(code[0])] = Standard(
                 code=str(code[0]), unit=first["unit"], bands=bands, conditions=conditions
             )
-        inputs.cache["standards"] = built
-    result: dict[str, Standard] = inputs.cache["standards"]
-    return result
+        return built
+
+    return cast(dict[str, Standard], _cached(inputs, "standards", build))
 
 
 def _int(text: str | None) -> int | None:
@@ -313,64 +463,154 @@ def _default_quantity(unit: str, inputs: AuditInputs) -> Decimal | None:
     return None
 
 
-def _age_on_start(birth: pl.Expr, start: dt.date) -> pl.Expr:
-    """Whole years on the period's first day (null before birth), exactly as the amount function counts."""
-    day = birth.str.to_date("%Y-%m-%d")
-    before_birthday = (day.dt.month() > start.month) | (
-        (day.dt.month() == start.month) & (day.dt.day() > start.day)
-    )
-    age = pl.lit(start.year) - day.dt.year() - before_birthday.cast(pl.Int32)
-    return pl.when(day > pl.lit(start)).then(None).otherwise(age)
+def _age_on_start(number: pl.Expr, start: dt.date) -> pl.Expr:
+    """Whole years on the period's first day (null before birth) from valid ID numbers' birth dates, exactly
+    as the amount function counts (a birthday on 29 February comes on 1 March in common years)."""
+    birth = number.str.slice(6, 8).cast(pl.Int32)
+    year, month_day = birth // 10_000, birth % 10_000
+    age = pl.lit(start.year, pl.Int32) - year - (month_day > start.month * 100 + start.day).cast(pl.Int32)
+    return pl.when(birth > start.year * 10_000 + start.month * 100 + start.day).then(None).otherwise(age)
 
 
-def _representatives(lines: pl.DataFrame, keys: list[str]) -> pl.DataFrame:
-    """One birth date per combination of keys: the amount function reads a birth date only through the age."""
-    return lines.group_by(keys).agg(pl.col("__birth").first())
+def _birth_date(number: str) -> dt.date:
+    return dt.date(int(number[6:10]), int(number[10:12]), int(number[12:14]))
+
+
+def _known_lines(inputs: AuditInputs) -> pl.DataFrame:
+    """The valid lines of policies in the table, with the amount function's case (``CASE``) of each."""
+
+    def build() -> pl.DataFrame:
+        known = standards(inputs)
+        regional = [code for code, standard in known.items() if standard.conditions.regions]
+        place = (
+            pl.when(pl.col("policy_code").is_in(regional)).then(pl.col("village_code"))
+            if regional
+            else pl.lit(None, pl.String)
+        )
+        return _keep(valid_lines(inputs), pl.col("policy_code").is_in(list(known))).with_columns(
+            _age_on_start(pl.col("id_number"), inputs.period.start).alias("__age"), place.alias("__place")
+        )
+
+    return _frame(inputs, "known_lines", build)
+
+
+def _cases(inputs: AuditInputs) -> pl.DataFrame:
+    """What the amount function says about one unit of each case: the rate (as an integer and its decimal
+    places) or why nobody of that case is eligible. Quantity 1 passes every unit's quantity check, so only
+    the conditions and the bands can fail here; the rate applies whatever the quantity."""
+
+    def build() -> pl.DataFrame:
+        known = standards(inputs)
+        cases = _known_lines(inputs).group_by(CASE).agg(pl.col("id_number").first())
+        rows: list[tuple[Any, ...]] = []
+        for code, age, place, number in cases.iter_rows():
+            standard = known[code]
+            person = Beneficiary(birth_date=_birth_date(number), village_code=place or "")
+            amount = standard_amount(standard, person, Decimal(1), inputs.period)
+            numerator, places = _fixed_point(amount.rate) if amount.rate is not None else (None, None)
+            rows.append((code, age, place, standard.unit, amount.reason or None, numerator, places))
+        return pl.DataFrame(
+            rows,
+            schema={
+                "policy_code": pl.String,
+                "__age": pl.Int32,
+                "__place": pl.String,
+                "__unit": pl.String,
+                "__reason": pl.String,
+                "__rate": pl.Int64,
+                "__rate_places": pl.Int64,
+            },
+            orient="row",
+        )
+
+    return _frame(inputs, "cases", build)
+
+
+def _fixed_point(rate: Decimal) -> tuple[int | None, int | None]:
+    """A rate as an integer and its number of decimals (71.4500000 → 714500000, 7); None if too long."""
+    _, digits, exponent = rate.as_tuple()
+    numerator = int("".join(map(str, digits)) or "0") * 10 ** max(int(exponent), 0)
+    places = max(-int(exponent), 0)
+    if places > MAX_RATE_PLACES or numerator > INT64_MAX:
+        return None, None
+    return numerator, places
 
 
 def _amounts(inputs: AuditInputs) -> pl.DataFrame:
-    """Valid lines of known policies with their standard fen (null: no amount) and the reason if none."""
-    if "amounts" in inputs.cache:
-        cached: pl.DataFrame = inputs.cache["amounts"]
-        return cached
+    """Valid lines of known policies with their standard fen (null: no amount) and the fen paid.
+
+    The standard is ``line_fen(rate, quantity)`` of the amount function, rounded half-up once: with the
+    rate as an integer over 10^k and the quantity in 1/10^4, rate × quantity is an exact Int64 whenever it
+    fits, and ÷ 10^(k+2) gives fen. A line whose quantity is not written with four decimals (as rosters
+    are read) or whose product might not fit asks the amount function itself.
+    """
+
+    def build() -> pl.DataFrame:
+        quantity = pl.col("quantity")
+        missing = quantity.is_null() | (quantity == "")
+        unit = pl.col("__unit")
+        scale = pl.lit(10, pl.Int64).pow(pl.col("__rate_places") + 2)
+        cases = _cases(inputs)
+        lines = _known_lines(inputs)
+        found = lines.select(CASE).join(cases, on=CASE, how="left", nulls_equal=True, maintain_order="left")
+        lines = lines.hstack(found.drop(CASE).get_columns()).with_columns(
+            pl.when(missing)
+            .then(
+                pl.when(unit == "month")
+                .then(pl.lit(inputs.period.months() * QUANTITY_ONE, pl.Int64))
+                .when(unit.is_in(["person", "household"]))
+                .then(pl.lit(QUANTITY_ONE, pl.Int64))
+            )
+            .when(quantity.str.contains(FOUR_PLACES))
+            .then(quantity.str.replace(".", "", literal=True).cast(pl.Int64))
+            .alias("__q"),
+            ((pl.lit(INT64_MAX, pl.Int64) - scale // 2) // pl.col("__rate").clip(lower_bound=1)).alias(
+                "__q_limit"
+            ),
+            _scaled(pl.col("amount"), 2).alias("__paid"),
+        )
+        eligible = pl.col("__reason").is_null()
+        computed = eligible & pl.col("__rate").is_not_null() & (pl.col("__q") <= pl.col("__q_limit"))
+        # A quantity the amount function accepts: more than 0, and whole unless in 亩.
+        quantity_ok = (pl.col("__q") > 0) & ((unit == "mu") | (pl.col("__q") % QUANTITY_ONE == 0))
+        lines = lines.with_columns(
+            pl.when(computed & quantity_ok)
+            .then((pl.col("__rate") * pl.col("__q") + scale // 2) // scale)
+            .alias("__fen"),
+            # 亩 without a quantity has no amount (未填写数量): nothing to ask.
+            (eligible & ~computed.fill_null(False) & ~(missing & (unit == "mu"))).alias("__ask"),
+        )
+        if lines.get_column("__ask").any():
+            lines = _ask_amount_function(inputs, lines)
+        return lines.drop("__q", "__q_limit", "__rate", "__rate_places", "__ask")
+
+    return _frame(inputs, "amounts", build)
+
+
+def _ask_amount_function(inputs: AuditInputs, lines: pl.DataFrame) -> pl.DataFrame:
+    """``__fen`` of the lines marked ``__ask`` from the amount function, once per case and quantity."""
     known = standards(inputs)
-    lines = (
-        valid_lines(inputs)
-        .filter(pl.col("policy_code").is_in(list(known)))
-        .with_columns(id_birth_date(pl.col("id_number")).alias("__birth"))
-        .with_columns(_age_on_start(pl.col("__birth"), inputs.period.start).alias("__age"))
-    )
-    combo = ["policy_code", "__age", "village_code", "quantity"]
-    results: list[tuple[str, int | None, str, str | None, int | None, str]] = []
-    cases = _representatives(lines, combo).select(
-        "policy_code", "__age", "__birth", "village_code", "quantity"
-    )
-    for code, age, birth, village, quantity in cases.iter_rows():
+    keys = [*CASE, "quantity"]
+    asked = lines.filter(pl.col("__ask")).group_by(keys).agg(pl.col("id_number").first())
+    results: list[tuple[Any, ...]] = []
+    for code, age, place, quantity, number in asked.iter_rows():
         standard = known[code]
         amount_of = Decimal(quantity) if quantity else _default_quantity(standard.unit, inputs)
-        if amount_of is None:
-            results.append((code, age, village, quantity, None, "未填写数量"))
-            continue
-        person = Beneficiary(birth_date=dt.date.fromisoformat(birth), village_code=village)
-        amount = standard_amount(standard, person, amount_of, inputs.period)
-        results.append((code, age, village, quantity, amount.fen, amount.reason))
+        fen = None
+        if amount_of is not None:
+            person = Beneficiary(birth_date=_birth_date(number), village_code=place or "")
+            fen = standard_amount(standard, person, amount_of, inputs.period).fen
+        results.append((code, age, place, quantity, fen))
     table = pl.DataFrame(
         results,
-        schema={
-            "policy_code": pl.String,
-            "__age": lines.schema["__age"],
-            "village_code": pl.String,
-            "quantity": pl.String,
-            "__fen": pl.Int64,
-            "__reason": pl.String,
-        },
+        schema={"policy_code": pl.String, "__age": pl.Int32, "__place": pl.String, "quantity": pl.String,
+                "__asked": pl.Int64},
         orient="row",
+    )  # fmt: skip
+    found = lines.select(keys).join(table, on=keys, how="left", nulls_equal=True, maintain_order="left")
+    return lines.with_columns(
+        pl.when(pl.col("__ask")).then(found.get_column("__asked")).otherwise(pl.col("__fen")).alias("__fen")
     )
-    frame = lines.join(table, on=combo, how="left", nulls_equal=True).with_columns(
-        _scaled(pl.col("amount"), 2).alias("__paid")
-    )
-    inputs.cache["amounts"] = frame
-    return frame
 
 
 def over_standard(inputs: AuditInputs) -> pl.DataFrame:
@@ -406,8 +646,7 @@ def under_standard(inputs: AuditInputs) -> pl.DataFrame:
 def ineligible(inputs: AuditInputs) -> pl.DataFrame:
     """INELIGIBLE: fails the policy's conditions (age band on the period's first day), or no such policy."""
     known = standards(inputs)
-    lines = valid_lines(inputs)
-    unknown = lines.filter(~pl.col("policy_code").is_in(list(known)))
+    unknown = valid_lines(inputs).filter(~pl.col("policy_code").is_in(list(known)))
     found = [
         _findings(
             unknown,
@@ -417,31 +656,8 @@ def ineligible(inputs: AuditInputs) -> pl.DataFrame:
             ),
         )
     ]
-    with_birth = (
-        lines.filter(pl.col("policy_code").is_in(list(known)))
-        .with_columns(id_birth_date(pl.col("id_number")).alias("__birth"))
-        .with_columns(_age_on_start(pl.col("__birth"), inputs.period.start).alias("__age"))
-    )
-    combo = ["policy_code", "__age", "village_code"]
-    results: list[tuple[str, int | None, str, str]] = []
-    cases = _representatives(with_birth, combo).select("policy_code", "__age", "__birth", "village_code")
-    for code, age, birth, village in cases.iter_rows():
-        person = Beneficiary(birth_date=dt.date.fromisoformat(birth), village_code=village)
-        # Quantity 1 is valid for every unit: only the conditions and the bands can fail here.
-        amount = standard_amount(known[code], person, Decimal(1), inputs.period)
-        if not amount.eligible:
-            results.append((code, age, village, amount.reason))
-    table = pl.DataFrame(
-        results,
-        schema={
-            "policy_code": pl.String,
-            "__age": with_birth.schema["__age"],
-            "village_code": pl.String,
-            "__reason": pl.String,
-        },
-        orient="row",
-    )
-    hits = with_birth.join(table, on=combo, nulls_equal=True)
+    failing = _cases(inputs).filter(pl.col("__reason").is_not_null()).select(*CASE, "__reason")
+    hits = _known_lines(inputs).join(failing, on=CASE, nulls_equal=True)
     found.append(_findings(hits, "INELIGIBLE", pl.concat_str(pl.lit("不符合补贴条件："), pl.col("__reason"))))
     return pl.concat(found)
 
@@ -450,33 +666,34 @@ def area_exceeds(inputs: AuditInputs) -> pl.DataFrame:
     """AREA_EXCEEDS: the household claims more 亩 than it has under contract, or has no contract."""
     assert inputs.land is not None
     policies = _policy_table(inputs).filter(pl.col("__unit") == "mu").select("policy_code")
-    lines = valid_lines(inputs).join(policies, on="policy_code", how="semi")
+    if inputs.persons is not None:
+        lines = _lines_with_persons(inputs).rename({"__home_household": "__by_person"}).drop("__home")
+    else:
+        lines = valid_lines(inputs).with_columns(pl.lit(None, pl.String).alias("__by_person"))
+    lines = lines.join(policies, on="policy_code", how="semi")
     contractors = inputs.land.select(
         pl.col("contractor_id_number").alias("id_number"), pl.col("household_id").alias("__by_contract")
-    ).unique("id_number")
-    lines = lines.join(contractors, on="id_number", how="left")
-    if inputs.persons is not None:
-        homes = inputs.persons.select("id_number", pl.col("household_id").alias("__by_person")).unique(
-            "id_number"
-        )
-        lines = lines.join(homes, on="id_number", how="left")
-    else:
-        lines = lines.with_columns(pl.lit(None, pl.String).alias("__by_person"))
-    lines = lines.with_columns(
+    )
+    household = pl.col("__household")
+    lines = _join_unique(lines, contractors, "id_number").with_columns(
         pl.coalesce("__by_person", "__by_contract").alias("__household"),
         _area(pl.col("quantity")).fill_null(0).alias("__claimed"),
     )
-    contracted = inputs.land.group_by("household_id").agg(
-        _area(pl.col("contract_area_mu")).sum().alias("__contracted")
+    # Every line of a household, policy and period counts its lines' claims together.
+    claims = ["__household", "policy_code", "period"]
+    lines = lines.with_columns(
+        pl.when(household.is_not_null())
+        .then(pl.col("__claimed").sum().over(claims))
+        .alias("__household_claimed"),
+        pl.when(household.is_not_null()).then(pl.len().over(claims)).alias("__household_lines"),
     )
-    claimed = (
-        lines.filter(pl.col("__household").is_not_null())
-        .group_by("__household", "policy_code", "period")
-        .agg(pl.col("__claimed").sum().alias("__household_claimed"), pl.len().alias("__household_lines"))
+    contracted = inputs.land.select(
+        pl.col("household_id").alias("__household"), _area(pl.col("contract_area_mu")).alias("__contracted")
     )
-    lines = lines.join(claimed, on=["__household", "policy_code", "period"], how="left").join(
-        contracted.rename({"household_id": "__household"}), on="__household", how="left"
-    )
+    hashes = contracted.get_column("__household").hash()
+    if hashes.n_unique() != hashes.len():
+        contracted = contracted.group_by("__household").agg(pl.col("__contracted").sum())
+    lines = _join_unique(lines, contracted, "__household")
     no_contract = lines.filter(pl.col("__contracted").is_null())
     over = lines.filter(pl.col("__household_claimed") > pl.col("__contracted"))
     claimed_text = pl.concat_str(
@@ -503,8 +720,15 @@ def exclusive(inputs: AuditInputs) -> pl.DataFrame:
         [pairs, pairs.select(pl.col("__other").alias("policy_code"), pl.col("policy_code").alias("__other"))]
     )
     pairs = pairs.filter(pl.col("__other") != "").unique()
-    every = _with_history(inputs, ["id_number", "policy_code", "period"]).select(
-        "id_number", "period", pl.col("policy_code").alias("__other"), pl.col("__here").alias("__other_here")
+    every = (
+        _with_history(inputs, ["id_number", "policy_code", "period"])
+        .filter(pl.col("policy_code").is_in(pairs.get_column("__other").implode()))
+        .select(
+            "id_number",
+            "period",
+            pl.col("policy_code").alias("__other"),
+            pl.col("__here").alias("__other_here"),
+        )
     )
     hits = (
         valid_lines(inputs)
@@ -524,8 +748,7 @@ def exclusive(inputs: AuditInputs) -> pl.DataFrame:
 def out_of_region(inputs: AuditInputs) -> pl.DataFrame:
     """OUT_OF_REGION: the line's village is not the person's registered village."""
     assert inputs.persons is not None
-    homes = inputs.persons.select("id_number", pl.col("village_code").alias("__home")).unique("id_number")
-    hits = valid_lines(inputs).join(homes, on="id_number").filter(pl.col("village_code") != pl.col("__home"))
+    hits = _lines_with_persons(inputs).filter(pl.col("village_code") != pl.col("__home"))
     detail = pl.concat_str(
         pl.lit("名册村代码"),
         pl.col("village_code"),
@@ -540,12 +763,16 @@ def cadre_household(inputs: AuditInputs) -> pl.DataFrame:
     """CADRE_HOUSEHOLD: a means-tested benefit to a household with a village cadre or public official."""
     assert inputs.persons is not None and inputs.cadres is not None
     means = _policy_table(inputs).filter(pl.col("__means")).select("policy_code")
-    lines = valid_lines(inputs).join(means, on="policy_code", how="semi")
-    persons = inputs.persons.select("id_number", "household_id").unique("id_number")
+    lines = (
+        _lines_with_persons(inputs)
+        .join(means, on="policy_code", how="semi")
+        .drop("__home")
+        .rename({"__home_household": "household_id"})
+    )
+    persons = _persons_by_id(inputs).select("id_number", "household_id")
     cadre_homes = inputs.cadres.select(pl.col("id_number").alias("__cadre"), "position").join(
         persons.rename({"id_number": "__cadre"}), on="__cadre", how="left"
     )
-    lines = lines.join(persons, on="id_number", how="left")
     own = lines.join(cadre_homes.select(pl.col("__cadre").alias("id_number"), "position"), on="id_number")
     family = (
         lines.filter(pl.col("household_id").is_not_null())
@@ -590,14 +817,18 @@ def missed(inputs: AuditInputs) -> pl.DataFrame:
     assert inputs.previous is not None
     current = valid_lines(inputs)
     policies = current.select("policy_code").unique()
-    before = (
+    # Absent first, then one row per person and policy: the same rows as the other way round, far fewer.
+    absent = (
         inputs.previous.filter(pl.col("id_number").is_not_null())
         .join(policies, on="policy_code", how="semi")
         .select("id_number", "policy_code", "period")
+        .join(
+            current.select("id_number", "policy_code"),
+            on=["id_number", "policy_code"],
+            how="anti",
+            maintain_order="left",
+        )
         .unique(["id_number", "policy_code"], keep="first", maintain_order=True)
-    )
-    absent = before.join(
-        current.select("id_number", "policy_code").unique(), on=["id_number", "policy_code"], how="anti"
     )
     if inputs.deaths is not None:
         dead = inputs.deaths.filter(pl.col("death_date") < _period_start(inputs)).select("id_number")
