@@ -15,7 +15,7 @@ from typing import Any
 
 import polars as pl
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
@@ -296,14 +296,25 @@ _STAGED = {
 }
 
 
+def _analyze(table: str) -> None:
+    """Give PostgreSQL's planner the staged table's real size (temporary tables are never auto-analysed)."""
+    if connection.vendor == "postgresql":
+        execute(f"ANALYZE {table}")
+
+
 def _store(run: CheckRun, frame: pl.DataFrame, checked: pl.DataFrame, ran: list[str]) -> None:
-    """Write the run's findings: refresh known in-flight ones, add new ones, close the ones gone."""
+    """Write the run's findings: refresh known in-flight ones, add new ones, close the ones gone.
+
+    Every statement joins the staged rows with the findings table (hash or index joins); none compares the
+    findings table with itself while writing it, which on PostgreSQL would rescan the rows being inserted.
+    """
     now = timezone.now()
     frame = frame.unique(["subject", "rule"], keep="first", maintain_order=True)
     columns = list(_STAGED)
     insert_columns = ", ".join(columns)
     with staging_table("findings", _STAGED) as staged:
         insert_frame(staged, frame.select(columns))
+        _analyze(staged)
         if run.kind == RunKind.INFLIGHT:
             execute(
                 "UPDATE checks_finding SET run_id = %s, detail = s.detail, severity = s.severity, "
@@ -314,31 +325,34 @@ def _store(run: CheckRun, frame: pl.DataFrame, checked: pl.DataFrame, ran: list[
                 "AND checks_finding.subject = s.subject AND checks_finding.rule = s.rule",
                 [run.pk],
             )
-            fresh = (
-                "WHERE NOT EXISTS (SELECT 1 FROM checks_finding f WHERE f.kind = 'inflight' "
-                "AND f.subject = s.subject AND f.rule = s.rule)"
+            # What is left staged is new.
+            execute(
+                f"DELETE FROM {staged} WHERE EXISTS (SELECT 1 FROM checks_finding f "
+                f"WHERE f.kind = 'inflight' AND f.subject = {staged}.subject AND f.rule = {staged}.rule)"
             )
-        else:
-            fresh = ""
         execute(
             f"INSERT INTO checks_finding (kind, run_id, first_run_id, state, settle_reason, found_at, "
             f"{insert_columns}) SELECT %s, %s, %s, 'open', '', %s, "
             + ", ".join(f"s.{c}" for c in columns)
-            + f" FROM {staged} s {fresh}",
+            + f" FROM {staged} s",
             [run.kind, run.pk, run.pk, now],
         )
     if run.kind != RunKind.INFLIGHT or not ran:
         return
     with staging_table("checked", {"line_id": "bigint", "roster_id": "bigint"}) as staged:
         insert_frame(staged, checked.select("line_id", "roster_id"))
+        _analyze(staged)
         marks = ", ".join(["%s"] * len(ran))
-        execute(
+        gone = (
             "UPDATE checks_finding SET state = 'dismissed', settle_reason = %s, settled_at = %s "
-            f"WHERE kind = 'inflight' AND state = 'open' AND run_id <> %s AND rule IN ({marks}) AND ("
-            f"line_id IN (SELECT line_id FROM {staged}) "
-            f"OR (line_id IS NULL AND roster_id IN (SELECT roster_id FROM {staged})))",
-            [NO_LONGER_FOUND, now, run.pk, *ran],
+            "FROM (SELECT DISTINCT {key} AS k FROM " + staged + " WHERE {key} IS NOT NULL) c "
+            "WHERE checks_finding.{key} = c.k AND checks_finding.kind = 'inflight' "
+            f"AND checks_finding.state = 'open' AND checks_finding.run_id <> %s "
+            f"AND checks_finding.rule IN ({marks}){{extra}}"
         )
+        params = [NO_LONGER_FOUND, now, run.pk, *ran]
+        execute(gone.format(key="line_id", extra=""), params)
+        execute(gone.format(key="roster_id", extra=" AND checks_finding.line_id IS NULL"), params)
 
 
 def check_roster(*, user: Any, roster: Roster) -> CheckRun:
