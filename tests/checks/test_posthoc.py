@@ -66,6 +66,7 @@ def _posthoc_run(client: Client, **extra: Any) -> CheckRun:
     task = TaskRun.objects.order_by("-created_at").first()
     assert task is not None and response.status_code == 302 and response["Location"] == f"/tasks/{task.pk}/"
     result = deliver(task)
+    assert result["summary"].startswith("核查")
     return CheckRun.objects.get(pk=result["check_run_id"])
 
 

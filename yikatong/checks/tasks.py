@@ -31,14 +31,22 @@ def run_checks(
         policy_code=policy_code,
         region_code=region_code,
     )
+    steps = {"total": 1}
+
+    def step(done: int, total: int, message: str) -> None:
+        steps["total"] = total
+        progress(done, total, message)
+
     checked = check_run(
         line_set=line_set,
         kind=kind,
         user=run.created_by,
         codes=rules or None,
         region_code=region_code,
-        progress=lambda done, total, message: progress(done, total, message),
+        progress=step,
     )
+    # The last steps come faster than progress is written: say plainly that all of them are done.
+    progress(steps["total"], steps["total"], "核查完成，疑点已保存", force=True)
     return {
         "check_run_id": checked.pk,
         "lines": checked.line_count,
