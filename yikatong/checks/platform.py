@@ -195,10 +195,9 @@ def load_registries(line_set: LineSet) -> Registries:
             schema={"person_id": pl.Int64},
         )
         cards = read_frame(
-            "SELECT c.person_id, p.name AS holder_name, b.code AS bank_code, "
-            "c.account_no AS enc_account, c.status FROM registry_socialsecuritycard c "
-            f"JOIN ({concerned}) s ON s.id = c.person_id "
-            "JOIN registry_person p ON p.id = c.person_id JOIN registry_agentbank b ON b.id = c.bank_id",
+            "SELECT c.person_id, b.code AS bank_code, c.account_no AS enc_account, c.status "
+            f"FROM registry_socialsecuritycard c JOIN ({concerned}) s ON s.id = c.person_id "
+            "JOIN registry_agentbank b ON b.id = c.bank_id",
             schema={"person_id": pl.Int64},
         )
     if persons.height == 0:
@@ -215,11 +214,13 @@ def load_registries(line_set: LineSet) -> Registries:
         persons = pl.DataFrame(schema={"person_id": pl.Int64, **dict.fromkeys(names, pl.String)})
     persons = _decrypt(persons, "enc_id", "person.id_number", "id_number")
     if cards.height == 0:
-        names = ["holder_name", "bank_code", "enc_account", "status"]
+        names = ["bank_code", "enc_account", "status"]
         cards = pl.DataFrame(schema={"person_id": pl.Int64, **dict.fromkeys(names, pl.String)})
     cards = _decrypt(cards, "enc_account", "card.account_no", "account_no")
     ids = persons.select("person_id", "id_number")
-    cards = cards.join(ids, on="person_id", how="left")
+    # A card is held by its person (代持 is refused when a card is registered): the holder is the person.
+    holders = persons.select("person_id", "id_number", pl.col("name").alias("holder_name"))
+    cards = cards.join(holders, on="person_id", how="left")
     open_accounts = (
         cards.filter(pl.col("status") != "closed")
         .unique("person_id", keep="first")

@@ -15,7 +15,7 @@ from typing import Any
 
 import polars as pl
 from django.core.exceptions import ValidationError
-from django.db import connection, transaction
+from django.db import transaction
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
@@ -296,12 +296,6 @@ _STAGED = {
 }
 
 
-def _analyze(table: str) -> None:
-    """Give PostgreSQL's planner the staged table's real size (temporary tables are never auto-analysed)."""
-    if connection.vendor == "postgresql":
-        execute(f"ANALYZE {table}")
-
-
 def _store(run: CheckRun, frame: pl.DataFrame, checked: pl.DataFrame, ran: list[str]) -> None:
     """Write the run's findings: refresh known in-flight ones, add new ones, close the ones gone.
 
@@ -314,7 +308,6 @@ def _store(run: CheckRun, frame: pl.DataFrame, checked: pl.DataFrame, ran: list[
     insert_columns = ", ".join(columns)
     with staging_table("findings", _STAGED) as staged:
         insert_frame(staged, frame.select(columns))
-        _analyze(staged)
         if run.kind == RunKind.INFLIGHT:
             execute(
                 "UPDATE checks_finding SET run_id = %s, detail = s.detail, severity = s.severity, "
@@ -341,7 +334,6 @@ def _store(run: CheckRun, frame: pl.DataFrame, checked: pl.DataFrame, ran: list[
         return
     with staging_table("checked", {"line_id": "bigint", "roster_id": "bigint"}) as staged:
         insert_frame(staged, checked.select("line_id", "roster_id"))
-        _analyze(staged)
         marks = ", ".join(["%s"] * len(ran))
         gone = (
             "UPDATE checks_finding SET state = 'dismissed', settle_reason = %s, settled_at = %s "

@@ -16,6 +16,7 @@ import polars as pl
 from django.db import connection
 
 BATCH = 20_000
+STAGING = "staging_"
 
 
 def _quote(name: str) -> str:
@@ -41,6 +42,10 @@ def insert_frame(table: str, frame: pl.DataFrame, columns: Sequence[str] | None 
                     f"COPY {_quote(table)} ({cols}) FROM STDIN WITH (FORMAT csv, NULL '\\N')"
                 ) as copy:
                     copy.write(buffer.getvalue())
+            if table.startswith(STAGING):
+                # Temporary tables are never analysed automatically; without statistics the planner takes
+                # them for empty and may pick nested loops over hundreds of thousands of staged rows.
+                cursor.execute(f"ANALYZE {_quote(table)}")
         else:
             marks = ", ".join(["%s"] * len(columns))
             sql = f"INSERT INTO {_quote(table)} ({cols}) VALUES ({marks})"
@@ -80,7 +85,7 @@ def read_frame(sql: str, params: Sequence[Any] = (), schema: dict[str, Any] | No
 @contextmanager
 def staging_table(name: str, columns: dict[str, str]) -> Iterator[str]:
     """A temporary table (dropped at the end) for set-based updates: ``UPDATE … FROM <staging>``."""
-    table = f"staging_{name}"
+    table = f"{STAGING}{name}"
     cols = ", ".join(f"{_quote(c)} {t}" for c, t in columns.items())
     with connection.cursor() as cursor:
         cursor.execute(f"DROP TABLE IF EXISTS {_quote(table)}")
