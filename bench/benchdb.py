@@ -41,6 +41,17 @@ def setup_django() -> None:
     django.setup()
 
 
+def migrate_with_reference_data() -> None:
+    """Migrate the fresh database and load 塔河县's regions, departments and agent banks."""
+    from django.core.management import call_command
+
+    from yikatong.demo.loader import load_agent_banks, load_reference_data
+
+    call_command("migrate", verbosity=0)
+    load_reference_data()
+    load_agent_banks()
+
+
 def bench_user(name: str, role: str, region: str, department: str) -> object:
     """A staff user with a throw-away password."""
     import secrets

@@ -24,7 +24,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from benchdb import bench_user, benchmark_database, setup_django
+from benchdb import bench_user, benchmark_database, migrate_with_reference_data, setup_django
 
 REPO = Path(__file__).resolve().parent.parent
 POLICY = "YKTB"
@@ -38,19 +38,15 @@ def _prepare(directory: str) -> None:
     import datetime as dt
     from decimal import Decimal
 
-    from django.core.management import call_command
     from django.utils import timezone
 
     from yikatong.core.models import Region, RegionLevel
     from yikatong.core.tables import execute
-    from yikatong.demo.loader import load_agent_banks, load_reference_data
     from yikatong.policies import services as policies
     from yikatong.registry.imports import registry_import
     from yikatong.rosters.models import Roster
 
-    call_command("migrate", verbosity=0)
-    load_reference_data()
-    load_agent_banks()
+    migrate_with_reference_data()
     for kind in ("persons", "cards", "deaths"):
         started = time.perf_counter()
         batch = registry_import(kind=kind, path=Path(directory) / f"{kind}.csv", user=None)

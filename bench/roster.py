@@ -26,7 +26,7 @@ from pathlib import Path
 
 import numpy as np
 import polars as pl
-from benchdb import bench_user, benchmark_database, setup_django
+from benchdb import bench_user, benchmark_database, migrate_with_reference_data, setup_django
 
 REPO = Path(__file__).resolve().parent.parent
 VILLAGE = "232722100201"  # 永丰村, 塔河镇
@@ -41,16 +41,11 @@ def _prepare(persons_file: str) -> None:
     setup_django()
     import datetime as dt
 
-    from django.core.management import call_command
-
-    from yikatong.demo.loader import load_agent_banks, load_reference_data
     from yikatong.policies import services as policies
     from yikatong.registry.imports import registry_import
     from yikatong.rosters.services import roster_create
 
-    call_command("migrate", verbosity=0)
-    load_reference_data()
-    load_agent_banks()
+    migrate_with_reference_data()
     started = time.perf_counter()
     batch = registry_import(kind="persons", path=Path(persons_file), user=None)
     print(f"persons import: {batch.inserted:,} persons in {time.perf_counter() - started:.1f} s", flush=True)

@@ -474,7 +474,7 @@ def check(
     _require_keys()
     from yikatong.checks.platform import IN_FLIGHT, LineSet
     from yikatong.checks.services import check_run
-    from yikatong.core.models import Region, region_prefix
+    from yikatong.core.models import Region
     from yikatong.core.periods import InvalidPeriod, Period
     from yikatong.policies.models import Policy
 
@@ -490,7 +490,7 @@ def check(
         if found is None:
             typer.secho(f"区划代码 {region} 不存在", fg=typer.colors.RED, err=True)
             raise typer.Exit(2)
-        prefix, region_code = region_prefix(found.code, found.level), found.code
+        prefix, region_code = found.prefix, found.code
     else:
         county = Region.objects.filter(parent__isnull=True).order_by("code").first()
         region_code = county.code if county else ""

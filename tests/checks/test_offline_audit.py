@@ -9,7 +9,7 @@ from pathlib import Path
 
 import polars as pl
 import pytest
-from typer.testing import CliRunner
+from typer.testing import CliRunner, Result
 
 from tests.bulk.factories import id_number, write_csv, write_xlsx
 from yikatong.bulk.schemas import SCHEMAS
@@ -32,6 +32,25 @@ ROSTER_HEADER = [
     "金额（元）",
     "社保卡号",
 ]
+
+
+def run_audit(
+    directory: Path,
+    roster: str | Path,
+    *,
+    out: str | Path,
+    previous: str | Path | None = None,
+    period: str = "2026-10",
+    rules: str | None = None,
+) -> Result:
+    """``yikatong audit`` on a registry directory and a roster, as a user would type it."""
+    arguments = ["audit", "--registry-dir", str(directory), "--roster", str(roster)]
+    if previous is not None:
+        arguments += ["--previous-roster", str(previous)]
+    arguments += ["--period", period, "--out", str(out)]
+    if rules is not None:
+        arguments += ["--rules", rules]
+    return CliRunner().invoke(app, arguments)
 
 
 def registry_dir(tmp_path: Path) -> Path:
@@ -102,22 +121,7 @@ def test_offline_audit_writes_findings_and_reports_skipped_rules(tmp_path: Path)
         encoding="utf-8",
     )
     out = tmp_path / "out" / "findings.csv"
-    result = CliRunner().invoke(
-        app,
-        [
-            "audit",
-            "--registry-dir",
-            str(directory),
-            "--roster",
-            str(roster),
-            "--previous-roster",
-            str(previous),
-            "--period",
-            "2026-10",
-            "--out",
-            str(out),
-        ],
-    )
+    result = run_audit(directory, roster, out=out, previous=previous)
     assert result.exit_code == 0, result.output
     assert out.read_bytes().startswith(b"\xef\xbb\xbf")
     findings = pl.read_csv(out, infer_schema=False)
@@ -154,22 +158,7 @@ def test_offline_audit_runs_only_the_chosen_rules(tmp_path: Path) -> None:
         name="roster.xlsx",
     )
     out = tmp_path / "findings.csv"
-    result = CliRunner().invoke(
-        app,
-        [
-            "audit",
-            "--registry-dir",
-            str(directory),
-            "--roster",
-            str(roster),
-            "--period",
-            "2026-10",
-            "--out",
-            str(out),
-            "--rules",
-            "over_standard,MISSED",
-        ],
-    )
+    result = run_audit(directory, roster, out=out, rules="over_standard,MISSED")
     assert result.exit_code == 0, result.output
     findings = pl.read_csv(out, infer_schema=False)
     assert findings.select("序号", "规则", "严重程度").rows() == [("1", "OVER_STANDARD", "高")]
@@ -181,36 +170,10 @@ def test_offline_audit_exits_2_on_an_unreadable_file(tmp_path: Path) -> None:
     (directory / "land.csv").write_bytes(b"")
     roster = tmp_path / "roster.csv"
     roster.write_text("序号\n", encoding="utf-8")
-    result = CliRunner().invoke(
-        app,
-        [
-            "audit",
-            "--registry-dir",
-            str(directory),
-            "--roster",
-            str(roster),
-            "--period",
-            "2026-10",
-            "--out",
-            str(tmp_path / "f.csv"),
-        ],
-    )
+    result = run_audit(directory, roster, out=tmp_path / "f.csv")
     assert result.exit_code == 2
     assert "无法读取" in result.output
-    bad_period = CliRunner().invoke(
-        app,
-        [
-            "audit",
-            "--registry-dir",
-            str(directory),
-            "--roster",
-            str(roster),
-            "--period",
-            "2026-13",
-            "--out",
-            str(tmp_path / "f.csv"),
-        ],
-    )
+    bad_period = run_audit(directory, roster, out=tmp_path / "f.csv", period="2026-13")
     assert bad_period.exit_code == 2
 
 
@@ -370,21 +333,11 @@ def write_county(directory: Path, *, style: str, order: str, form: str) -> Path:
 def audit_county(directory: Path, tmp_path: Path) -> pl.DataFrame:
     suffix = ".xlsx" if (directory / "roster.xlsx").exists() else ".csv"
     out = tmp_path / f"{directory.name}-findings.csv"
-    result = CliRunner().invoke(
-        app,
-        [
-            "audit",
-            "--registry-dir",
-            str(directory),
-            "--roster",
-            str(directory / f"roster{suffix}"),
-            "--previous-roster",
-            str(directory / f"previous_roster{suffix}"),
-            "--period",
-            "2026-10",
-            "--out",
-            str(out),
-        ],
+    result = run_audit(
+        directory,
+        str(directory / f"roster{suffix}"),
+        out=str(out),
+        previous=str(directory / f"previous_roster{suffix}"),
     )
     assert result.exit_code == 0, result.output
     assert "无法读取" not in result.output, result.output
@@ -446,22 +399,7 @@ def test_registry_cells_no_rule_reads_do_not_keep_a_person_out(tmp_path: Path) -
         name="roster.csv",
     )
     out = tmp_path / "findings.csv"
-    result = CliRunner().invoke(
-        app,
-        [
-            "audit",
-            "--registry-dir",
-            str(directory),
-            "--roster",
-            str(roster),
-            "--period",
-            "2026-10",
-            "--out",
-            str(out),
-            "--rules",
-            "OUT_OF_REGION",
-        ],
-    )
+    result = run_audit(directory, roster, out=out, rules="OUT_OF_REGION")
     assert result.exit_code == 0, result.output
     assert "无法读取" not in result.output
     findings = pl.read_csv(out, infer_schema=False)

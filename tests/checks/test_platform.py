@@ -8,7 +8,7 @@ import pytest
 from django.core.exceptions import ValidationError
 from typer.testing import CliRunner
 
-from tests.support.registry import make_card
+from tests.support.registry import make_card, record_death
 from tests.support.rosters import elders, publish_elderly_allowance, township_reviewed
 from tests.support.world import VILLAGE_A, World
 from yikatong.checks.engine import run
@@ -16,9 +16,7 @@ from yikatong.checks.models import Finding
 from yikatong.checks.platform import platform_inputs
 from yikatong.checks.services import finding_settle
 from yikatong.cli import app
-from yikatong.core.fields import blind_index
 from yikatong.core.periods import Period
-from yikatong.registry.models import DeathRecord, RegistrySnapshot
 from yikatong.rosters import services
 
 pytestmark = pytest.mark.django_db
@@ -40,17 +38,7 @@ def approved(world: World) -> list:
         user=department, finding=cardless, outcome="explained", reason="社保卡正在补办，已核实本人"
     )
     services.roster_approve(user=department, roster=roster)
-    snapshot = RegistrySnapshot.objects.create(
-        kind="deaths", source="民政局", as_of=dt.date(2026, 9, 30), file_name="deaths.csv", sha256="x", rows=1
-    )
-    dead = people[1]
-    DeathRecord.objects.create(
-        snapshot=snapshot,
-        id_number=dead.id_number,
-        id_bidx=blind_index(dead.id_number, context="person.id_number") or "",
-        name=dead.name,
-        death_date=dt.date(2026, 7, 24),
-    )
+    record_death(people[1], dt.date(2026, 7, 24))
     return people
 
 

@@ -13,7 +13,7 @@ import pytest
 from django.test import Client
 
 from tests.checks.test_views import client_as
-from tests.support.registry import make_card
+from tests.support.registry import make_card, record_death
 from tests.support.rosters import approved, elders, publish_elderly_allowance, township_reviewed
 from tests.support.tasks import deliver
 from tests.support.world import COUNTY, World
@@ -21,9 +21,8 @@ from yikatong.accounts.restrict import AccessDenied
 from yikatong.audit.models import AuditEvent
 from yikatong.checks.models import CheckRun, Finding, RuleSetting, RunKind
 from yikatong.checks.services import sample_draw
-from yikatong.core.fields import blind_index
 from yikatong.core.masking import mask_id_number
-from yikatong.registry.models import DeathRecord, Person, RegistrySnapshot
+from yikatong.registry.models import Person
 from yikatong.rosters.domain import workflow
 from yikatong.rosters.models import Roster
 from yikatong.tasks.models import TaskRun
@@ -40,22 +39,7 @@ def history(world: World) -> list[Person]:
     make_card(people[1], account="6228480000000000402")
     for period in ("2026-06", "2026-07"):
         approved(world, people, period)
-    snapshot = RegistrySnapshot.objects.create(
-        kind="deaths",
-        source="民政局",
-        as_of=dt.date(2026, 9, 30),
-        file_name="死亡名单.csv",
-        sha256="x",
-        rows=1,
-    )
-    dead = people[1]
-    DeathRecord.objects.create(
-        snapshot=snapshot,
-        id_number=dead.id_number,
-        id_bidx=blind_index(dead.id_number, context="person.id_number") or "",
-        name=dead.name,
-        death_date=dt.date(2026, 5, 10),
-    )
+    record_death(people[1], dt.date(2026, 5, 10), file_name="死亡名单.csv")
     return people
 
 

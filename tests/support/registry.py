@@ -11,7 +11,14 @@ import polars as pl
 from yikatong.core.fields import blind_index
 from yikatong.core.idnumber import check_digit
 from yikatong.demo.loader import load_agent_banks
-from yikatong.registry.models import AgentBank, Household, Person, SocialSecurityCard
+from yikatong.registry.models import (
+    AgentBank,
+    DeathRecord,
+    Household,
+    Person,
+    RegistrySnapshot,
+    SocialSecurityCard,
+)
 
 _sequence = itertools.count(100)
 
@@ -71,3 +78,17 @@ def write_csv(path: Path, header: list[str], rows: list[list[str]], encoding: st
 def frame_of(path: Path) -> pl.DataFrame:
     """Read back a CSV (all strings), e.g. an error report."""
     return pl.read_csv(path, infer_schema=False, encoding="utf8-lossy")
+
+
+def record_death(person: Person, day: dt.date, *, file_name: str = "deaths.csv") -> DeathRecord:
+    """民政局's death snapshot (as of 2026-09-30) naming the person as dead on ``day``."""
+    snapshot = RegistrySnapshot.objects.create(
+        kind="deaths", source="民政局", as_of=dt.date(2026, 9, 30), file_name=file_name, sha256="x", rows=1
+    )
+    return DeathRecord.objects.create(
+        snapshot=snapshot,
+        id_number=person.id_number,
+        id_bidx=blind_index(person.id_number, context="person.id_number") or "",
+        name=person.name,
+        death_date=day,
+    )

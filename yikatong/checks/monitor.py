@@ -38,16 +38,6 @@ LATE_STEPS_SHOWN = 20
 # Lines that no longer count towards a roster: removed after an upheld objection, rejected by the township.
 DROPPED_LINES = (LineState.REMOVED, LineState.REJECTED)
 
-# The step a roster waits for in each state, and the role that takes it.
-NEXT_STEP: dict[str, tuple[str, str]] = {
-    workflow.DRAFT: ("提交名册", Role.VILLAGE_CLERK),
-    workflow.SUBMITTED: ("开始公示", Role.VILLAGE_CLERK),
-    workflow.PUBLICIZING: ("公示期满后结束公示", Role.VILLAGE_CLERK),
-    workflow.PUBLICIZED: ("乡镇审核", Role.TOWNSHIP_REVIEWER),
-    workflow.TOWNSHIP_REVIEWED: ("主管部门审批", Role.DEPT_REVIEWER),
-    workflow.RETURNED: ("村（社区）修改后重新提交", Role.VILLAGE_CLERK),
-}
-
 
 @dataclass(frozen=True)
 class Choice:
@@ -421,7 +411,7 @@ def deadlines(*, user: Any, filters: Filters, now: dt.datetime) -> Deadlines:
     for roster in found[:LIST_LIMIT]:
         if roster.deadline is None:  # excluded by the query; narrows the type
             continue
-        step, role = NEXT_STEP.get(roster.state, ("—", ""))
+        step, role = workflow.AWAITED.get(roster.state, ("—", ""))
         late = now - roster.deadline
         rows.append(
             DeadlineRow(

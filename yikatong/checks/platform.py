@@ -10,34 +10,26 @@ column for the run only and never leave the process. Findings name the roster li
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 import polars as pl
-from django.db import connection
 from django.utils import timezone
 
 from yikatong.checks.engine.inputs import AuditInputs
 from yikatong.checks.engine.rules import yuan
 from yikatong.core.crypto import key_ring
 from yikatong.core.periods import Period
-from yikatong.core.tables import execute, read_frame, staging_table
+from yikatong.core.tables import analyze, execute, read_frame, staging_table
 from yikatong.policies.models import PolicyVersion
 from yikatong.policies.selectors import published_in_force, standard_of
 from yikatong.registry.models import RegistryKind, RegistrySnapshot
+from yikatong.registry.selectors import latest_snapshot
 from yikatong.rosters.domain import workflow
 
 IN_FLIGHT = ("accepted", "approved")
-
-# The step a roster's deadline was for, by the state that held the deadline.
-STEP_ZH = {
-    workflow.SUBMITTED: "开始公示",
-    workflow.PUBLICIZING: "结束公示",
-    workflow.PUBLICIZED: "乡镇审核",
-    workflow.TOWNSHIP_REVIEWED: "主管部门审批",
-    workflow.RETURNED: "村（社区）更正后重新提交",
-}
 
 
 @dataclass(frozen=True)
@@ -168,10 +160,6 @@ def _people(line_set: LineSet) -> tuple[str, list[Any]]:
     return " UNION ".join(parts), params
 
 
-def _snapshot(kind: str) -> RegistrySnapshot | None:
-    return RegistrySnapshot.objects.filter(kind=kind).order_by("-uploaded_at", "-pk").first()
-
-
 def load_registries(line_set: LineSet) -> Registries:
     """Persons (with their households' members), cards, and the latest deaths, cadres and land snapshots."""
     people, params = _people(line_set)
@@ -183,13 +171,12 @@ def load_registries(line_set: LineSet) -> Registries:
             f"INSERT INTO {staged} (id) SELECT p.id FROM registry_person p WHERE p.household_id IN "
             f"(SELECT p2.household_id FROM registry_person p2 JOIN {staged} s ON s.id = p2.id)"
         )
-        if connection.vendor == "postgresql":
-            execute(f"ANALYZE {staged}")
+        analyze(staged)
         concerned = f"SELECT DISTINCT id FROM {staged}"
         persons = read_frame(
             "SELECT p.id AS person_id, p.id_number AS enc_id, p.name, p.gender, "
             "CAST(p.birth_date AS varchar(10)) AS birth_date, p.village_id AS village_code, "
-            "h.household_no AS household_id, p.relation, p.id_bidx "
+            "h.household_no AS household_id, p.relation "
             f"FROM registry_person p JOIN ({concerned}) s ON s.id = p.id "
             "LEFT JOIN registry_household h ON h.id = p.household_id",
             schema={"person_id": pl.Int64},
@@ -200,6 +187,12 @@ def load_registries(line_set: LineSet) -> Registries:
             "JOIN registry_agentbank b ON b.id = c.bank_id",
             schema={"person_id": pl.Int64},
         )
+        # The latest death, cadre and land snapshots, only in the rows about the people concerned.
+        snapshots = {}
+        for kind, loader in _SNAPSHOT_LOADERS.items():
+            snapshot = latest_snapshot(kind)
+            if snapshot is not None:
+                snapshots[kind] = (snapshot, loader(snapshot, concerned))
     if persons.height == 0:
         names = [
             "enc_id",
@@ -209,7 +202,6 @@ def load_registries(line_set: LineSet) -> Registries:
             "village_code",
             "household_id",
             "relation",
-            "id_bidx",
         ]
         persons = pl.DataFrame(schema={"person_id": pl.Int64, **dict.fromkeys(names, pl.String)})
     persons = _decrypt(persons, "enc_id", "person.id_number", "id_number")
@@ -226,15 +218,9 @@ def load_registries(line_set: LineSet) -> Registries:
         .unique("person_id", keep="first")
         .select("person_id", "account_no")
     )
-    found = Registries(
-        persons=persons.drop("id_bidx"), cards=cards.drop("person_id"), ids=ids, open_accounts=open_accounts
-    )
-    bidx = persons.select("id_bidx")
-    for kind, loader in _SNAPSHOT_LOADERS.items():
-        snapshot = _snapshot(kind)
-        if snapshot is None:
-            continue
-        setattr(found, kind, loader(snapshot, bidx, persons))
+    found = Registries(persons=persons, cards=cards.drop("person_id"), ids=ids, open_accounts=open_accounts)
+    for kind, (snapshot, frame) in snapshots.items():
+        setattr(found, kind, frame)
         found.sources[kind] = f"{snapshot.source}，{timezone.localtime(snapshot.uploaded_at):%Y-%m}导入"
         found.snapshots[kind] = {
             "id": snapshot.pk,
@@ -247,42 +233,38 @@ def load_registries(line_set: LineSet) -> Registries:
     return found
 
 
-def _only(frame: pl.DataFrame, column: str, keep: pl.DataFrame, key: str) -> pl.DataFrame:
-    """The rows of a whole snapshot whose ``column`` is among ``keep[key]`` (a semi-join in Polars)."""
-    return frame.join(keep.select(pl.col(key).alias(column)).unique(), on=column, how="semi")
-
-
-def _deaths(snapshot: RegistrySnapshot, bidx: pl.DataFrame, persons: pl.DataFrame) -> pl.DataFrame:
+def _deaths(snapshot: RegistrySnapshot, concerned: str) -> pl.DataFrame:
     frame = read_frame(
-        "SELECT id_number AS enc_id, id_bidx, name, CAST(death_date AS varchar(10)) AS death_date "
-        "FROM registry_deathrecord WHERE snapshot_id = %s",
+        "SELECT d.id_number AS enc_id, d.name, CAST(d.death_date AS varchar(10)) AS death_date "
+        "FROM registry_deathrecord d WHERE d.snapshot_id = %s AND d.id_bidx IN "
+        f"(SELECT p.id_bidx FROM registry_person p JOIN ({concerned}) s ON s.id = p.id)",
         [snapshot.pk],
     )
     if frame.height == 0:
         return pl.DataFrame(schema=dict.fromkeys(["id_number", "name", "death_date"], pl.String))
-    frame = _only(frame, "id_bidx", bidx, "id_bidx").drop("id_bidx")
     return _decrypt(frame, "enc_id", "death.id_number", "id_number")
 
 
-def _cadres(snapshot: RegistrySnapshot, bidx: pl.DataFrame, persons: pl.DataFrame) -> pl.DataFrame:
+def _cadres(snapshot: RegistrySnapshot, concerned: str) -> pl.DataFrame:
     frame = read_frame(
-        "SELECT id_number AS enc_id, id_bidx, name, village_code, position FROM registry_cadrerecord "
-        "WHERE snapshot_id = %s",
+        "SELECT c.id_number AS enc_id, c.name, c.village_code, c.position FROM registry_cadrerecord c "
+        "WHERE c.snapshot_id = %s AND c.id_bidx IN "
+        f"(SELECT p.id_bidx FROM registry_person p JOIN ({concerned}) s ON s.id = p.id)",
         [snapshot.pk],
     )
     if frame.height == 0:
         return pl.DataFrame(
             schema=dict.fromkeys(["id_number", "name", "village_code", "position"], pl.String)
         )
-    frame = _only(frame, "id_bidx", bidx, "id_bidx").drop("id_bidx")
     return _decrypt(frame, "enc_id", "cadre.id_number", "id_number")
 
 
-def _land(snapshot: RegistrySnapshot, bidx: pl.DataFrame, persons: pl.DataFrame) -> pl.DataFrame:
+def _land(snapshot: RegistrySnapshot, concerned: str) -> pl.DataFrame:
     frame = read_frame(
-        "SELECT household_no AS household_id, contractor_id_number AS enc_id, village_code, "
-        "CAST(contract_area_mu AS varchar(24)) AS contract_area_mu FROM registry_landcontract "
-        "WHERE snapshot_id = %s",
+        "SELECT l.household_no AS household_id, l.contractor_id_number AS enc_id, l.village_code, "
+        "CAST(l.contract_area_mu AS varchar(24)) AS contract_area_mu FROM registry_landcontract l "
+        "WHERE l.snapshot_id = %s AND l.household_no IN (SELECT h.household_no FROM registry_household h "
+        f"JOIN registry_person p ON p.household_id = h.id JOIN ({concerned}) s ON s.id = p.id)",
         [snapshot.pk],
     )
     schema = dict.fromkeys(
@@ -290,7 +272,6 @@ def _land(snapshot: RegistrySnapshot, bidx: pl.DataFrame, persons: pl.DataFrame)
     )
     if frame.height == 0:
         return pl.DataFrame(schema=schema)
-    frame = _only(frame, "household_id", persons.filter(pl.col("household_id").is_not_null()), "household_id")
     frame = _decrypt(frame, "enc_id", "land.contractor_id_number", "contractor_id_number")
     return frame.with_columns(_four_places("contract_area_mu"))
 
@@ -350,7 +331,7 @@ def _events(line_set: LineSet, period: str) -> pl.DataFrame:
             rows.append(
                 {
                     "row_no": -int(row["roster_id"]),
-                    "step": f"{row['village']}{row['period']}名册“{_step(row['from_state'])}”",
+                    "step": f"{row['village']}{row['period']}名册“{_awaited(row['from_state'])}”",
                     "due": _local_date(row["deadline"]),
                     "done": _local_date(row["done"]) if row["done"] is not None else None,
                     "id_number": None,
@@ -364,14 +345,13 @@ def _events(line_set: LineSet, period: str) -> pl.DataFrame:
     return pl.DataFrame(rows, schema=schema)
 
 
-def _step(state: str) -> str:
-    return STEP_ZH.get(state, state)
+def _awaited(state: str) -> str:
+    """The step a roster in this state waits for (名册“主管部门审批”)."""
+    return workflow.AWAITED.get(state, (state, ""))[0]
 
 
 def _local_date(value: Any) -> str:
     """A stored timestamp (datetime, or text from SQLite/COPY) as the local calendar date."""
-    import datetime as dt
-
     if isinstance(value, str):
         value = dt.datetime.fromisoformat(value.replace(" ", "T"))
     if timezone.is_naive(value):

@@ -25,9 +25,14 @@ from yikatong.audit.services import audit_record
 from yikatong.checks.engine.catalogue import CATALOGUE
 from yikatong.checks.engine.runner import run as run_engine
 from yikatong.checks.models import CheckRun, Finding, FindingState, RuleSetting, RunKind, RunState
-from yikatong.checks.platform import LineSet, PeriodInputs, inputs_for, load_registries
+from yikatong.checks.platform import IN_FLIGHT, LINES_FROM, LineSet, PeriodInputs, inputs_for, load_registries
+from yikatong.checks.selectors import periods_between
+from yikatong.core.models import Region
+from yikatong.core.periods import InvalidPeriod, Period
 from yikatong.core.tables import execute, insert_frame, read_frame, staging_table
+from yikatong.policies.models import Policy
 from yikatong.rosters.models import LineState, Roster, RosterLine
+from yikatong.tasks.services import task_start
 
 # Who may settle a finding: the department that owns the policy (it approves rosters) and finance (it
 # approves disbursement plans). Auditors read and report; they do not settle.
@@ -94,8 +99,6 @@ def check_run(
     chosen = [code for code in CATALOGUE if codes is None or code in set(codes)]
     policy = None
     if line_set.policy_code:
-        from yikatong.policies.models import Policy
-
         policy = Policy.objects.get(code=line_set.policy_code)
     periods = sorted(line_set.periods)
     run = CheckRun.objects.create(
@@ -457,10 +460,8 @@ def sample_draw(*, user: Any, run: CheckRun, size: int, seed: int | None = None)
 
 
 def _prefix(code: str) -> str:
-    from yikatong.core.models import Region, region_prefix
-
     region = Region.objects.filter(code=code).first()
-    return region_prefix(region.code, region.level) if region else code
+    return region.prefix if region else code
 
 
 def _posthoc_line_ids(run: CheckRun) -> list[int]:
@@ -471,8 +472,6 @@ def _posthoc_line_ids(run: CheckRun) -> list[int]:
         policy_code=run.policy.code if run.policy else "",
         region_code=run.region_code,
     ).where()
-    from yikatong.checks.platform import LINES_FROM
-
     frame = read_frame(
         f"SELECT l.id {LINES_FROM} WHERE {where} ORDER BY l.id", params, schema={"id": pl.Int64}
     )
@@ -503,10 +502,6 @@ def check_start(
     departments; post-hoc runs (事后专项核查) at the approved lines of every period in the range.
     """
     from yikatong.checks.tasks import run_checks
-    from yikatong.core.models import Region
-    from yikatong.core.periods import InvalidPeriod, Period
-    from yikatong.policies.models import Policy
-    from yikatong.tasks.services import task_start
 
     if getattr(user, "role", None) not in RUNNING_ROLES.get(kind, frozenset()):
         raise AccessDenied("当前角色不能发起这类核查")
@@ -556,9 +551,6 @@ def line_set_for(
     *, kind: str, period_from: str, period_to: str, policy_code: str, region_code: str
 ) -> LineSet:
     """The lines a run of this kind covers."""
-    from yikatong.checks.platform import IN_FLIGHT
-    from yikatong.checks.selectors import periods_between
-
     if kind == RunKind.POSTHOC:
         # Each period once: periods_between can repeat one (its DISTINCT also spans the lines' ordering).
         periods: tuple[str, ...] = tuple(dict.fromkeys(periods_between(period_from, period_to))) or (

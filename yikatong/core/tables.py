@@ -42,16 +42,25 @@ def insert_frame(table: str, frame: pl.DataFrame, columns: Sequence[str] | None 
                     f"COPY {_quote(table)} ({cols}) FROM STDIN WITH (FORMAT csv, NULL '\\N')"
                 ) as copy:
                     copy.write(buffer.getvalue())
-            if table.startswith(STAGING):
-                # Temporary tables are never analysed automatically; without statistics the planner takes
-                # them for empty and may pick nested loops over hundreds of thousands of staged rows.
-                cursor.execute(f"ANALYZE {_quote(table)}")
         else:
             marks = ", ".join(["%s"] * len(columns))
             sql = f"INSERT INTO {_quote(table)} ({cols}) VALUES ({marks})"
             for start in range(0, frame.height, BATCH):
                 cursor.executemany(sql, frame.slice(start, BATCH).rows())
+    if table.startswith(STAGING):
+        analyze(table)
     return frame.height
+
+
+def analyze(table: str) -> None:
+    """Give PostgreSQL's planner a staged table's real size after loading it.
+
+    Temporary tables are never analysed automatically; without statistics the planner takes them for empty
+    and may pick nested loops over hundreds of thousands of staged rows. SQLite needs nothing.
+    """
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(f"ANALYZE {_quote(table)}")
 
 
 def read_frame(sql: str, params: Sequence[Any] = (), schema: dict[str, Any] | None = None) -> pl.DataFrame:

@@ -57,14 +57,19 @@ class RegistryHit:
     detail: str
 
 
+def latest_snapshot(kind: str) -> RegistrySnapshot | None:
+    """The snapshot of a kind imported last: the one the platform compares with (older ones stay readable)."""
+    return RegistrySnapshot.objects.filter(kind=kind).order_by("-uploaded_at", "-pk").first()
+
+
 def person_registry_hits(person: Person) -> list[RegistryHit]:
     """What the latest death and cadre snapshots say about a person."""
     hits: list[RegistryHit] = []
-    latest_deaths = RegistrySnapshot.objects.filter(kind=RegistryKind.DEATHS).order_by("-uploaded_at").first()
+    latest_deaths = latest_snapshot(RegistryKind.DEATHS)
     if latest_deaths is not None:
         for death in DeathRecord.objects.filter(snapshot=latest_deaths, id_bidx=person.id_bidx):
             hits.append(RegistryHit(latest_deaths, f"死亡登记：{death.death_date:%Y-%m-%d}"))
-    latest_cadres = RegistrySnapshot.objects.filter(kind=RegistryKind.CADRES).order_by("-uploaded_at").first()
+    latest_cadres = latest_snapshot(RegistryKind.CADRES)
     if latest_cadres is not None:
         for cadre in CadreRecord.objects.filter(snapshot=latest_cadres, id_bidx=person.id_bidx):
             hits.append(RegistryHit(latest_cadres, f"村干部/财政供养人员：{cadre.position}"))

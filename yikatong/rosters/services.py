@@ -24,7 +24,8 @@ from yikatong.core.tables import insert_frame, read_frame
 from yikatong.policies.domain.amount import Beneficiary, standard_amount
 from yikatong.policies.models import Policy
 from yikatong.policies.selectors import standard_of, version_for
-from yikatong.registry.models import DeathRecord, Person, RegistryKind, RegistrySnapshot
+from yikatong.registry.models import DeathRecord, Person, RegistryKind
+from yikatong.registry.selectors import latest_snapshot
 from yikatong.rosters.domain import workflow
 from yikatong.rosters.models import LineState, Objection, ObjectionState, Roster, RosterEvent, RosterLine
 
@@ -189,7 +190,7 @@ def roster_prefill(*, user: Any, roster: Roster) -> int:
         [roster.policy_id, str(period.previous()), roster.village_id],
         schema={"person_id": pl.Int64},
     )
-    deaths = RegistrySnapshot.objects.filter(kind=RegistryKind.DEATHS).order_by("-uploaded_at").first()
+    deaths = latest_snapshot(RegistryKind.DEATHS)
     if deaths is not None and previous.height:
         dead = DeathRecord.objects.filter(snapshot=deaths, death_date__lt=period.start)
         previous = previous.filter(~pl.col("id_bidx").is_in(list(dead.values_list("id_bidx", flat=True))))

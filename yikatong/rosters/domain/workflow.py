@@ -32,6 +32,16 @@ MOVES: dict[tuple[str, str], str] = {
     (TOWNSHIP_REVIEWED, RETURNED): "dept_reviewer",
 }
 
+# The step a roster waits for in each state, and the role that takes it (deadlines, reminders, 迟发).
+AWAITED: dict[str, tuple[str, str]] = {
+    DRAFT: ("提交名册", "village_clerk"),
+    SUBMITTED: ("开始公示", "village_clerk"),
+    PUBLICIZING: ("公示期满后结束公示", "village_clerk"),
+    PUBLICIZED: ("乡镇审核", "township_reviewer"),
+    TOWNSHIP_REVIEWED: ("主管部门审批", "dept_reviewer"),
+    RETURNED: ("村（社区）修改后重新提交", "village_clerk"),
+}
+
 # The states in which the village may still change lines.
 EDITABLE = frozenset({DRAFT, RETURNED})
 
