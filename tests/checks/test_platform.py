@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
 
 import pytest
 from django.core.exceptions import ValidationError
 from typer.testing import CliRunner
 
-from tests.support.registry import make_card, record_death
+from tests.support.registry import id_number, make_card, make_person, record_death
 from tests.support.rosters import elders, publish_elderly_allowance, township_reviewed
 from tests.support.world import VILLAGE_A, World
 from yikatong.checks.engine import run
@@ -16,7 +17,9 @@ from yikatong.checks.models import Finding
 from yikatong.checks.platform import platform_inputs
 from yikatong.checks.services import finding_settle
 from yikatong.cli import app
+from yikatong.core.fields import blind_index
 from yikatong.core.periods import Period
+from yikatong.registry.models import CadreRecord, LandContract, RegistrySnapshot
 from yikatong.rosters import services
 
 pytestmark = pytest.mark.django_db
@@ -62,3 +65,36 @@ def test_cli_check_prints_the_summary_and_writes_findings(approved: list, tmp_pa
     assert approved[1].id_number in out.read_text(encoding="utf-8-sig")
     elsewhere = CliRunner().invoke(app, ["check", "--period", "2026-10", "--region", "232722201000"])
     assert elsewhere.exit_code == 0 and "0行" in elsewhere.output
+
+
+def test_registries_are_read_only_for_the_people_concerned(world: World) -> None:
+    """Cadre and land snapshots come back in the rows about the lines' persons and their households only."""
+    publish_elderly_allowance(world)
+    elder = make_person(VILLAGE_A, "王老汉", number=id_number("19400315"), household="H-77")
+    make_card(elder, account="6228480000000007701")
+    son = make_person(VILLAGE_A, "王村长", household="H-77")
+    stranger = make_person(VILLAGE_A, "李外人", household="H-88")
+    township_reviewed(world, [elder])
+    cadres = RegistrySnapshot.objects.create(
+        kind="cadres", source="组织部", as_of=dt.date(2026, 9, 30), file_name="c.csv", sha256="c", rows=2
+    )
+    land = RegistrySnapshot.objects.create(
+        kind="land", source="农业农村局", as_of=dt.date(2026, 9, 30), file_name="l.csv", sha256="l", rows=2
+    )
+    for person, household in ((son, "H-77"), (stranger, "H-88")):
+        number = person.id_number
+        CadreRecord.objects.create(
+            snapshot=cadres, id_number=number, id_bidx=blind_index(number, context="person.id_number") or "",
+            name=person.name, village_code=VILLAGE_A, position="村主任",
+        )  # fmt: skip
+        LandContract.objects.create(
+            snapshot=land, household_no=household, contractor_id_number=number,
+            contractor_id_bidx=blind_index(number, context="person.id_number") or "",
+            village_code=VILLAGE_A, contract_area_mu=Decimal("12.5"),
+        )  # fmt: skip
+    inputs = platform_inputs(period=Period.parse("2026-10"))
+    assert inputs.cadres is not None and inputs.land is not None and inputs.persons is not None
+    assert inputs.cadres["id_number"].to_list() == [son.id_number]
+    assert inputs.land.select("household_id", "contract_area_mu").rows() == [("H-77", "12.5000")]
+    assert set(inputs.persons["name"]) == {"王老汉", "王村长"}
+    assert {"cadres", "land"} <= set(inputs.sources)
