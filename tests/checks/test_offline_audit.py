@@ -261,7 +261,7 @@ def county_tables() -> dict[str, list[dict[str, str]]]:
         line(6, "DB", "fang", "420.00", account_no=NOBODY),  # ACCOUNT_MISMATCH
         line(7, "DB", "gang", "420.00"),  # with line 8: EXCLUSIVE
         line(8, "TK", "gang", "850.00"),
-        line(9, "DB", WRONG, "420.00"),  # ID_INVALID only
+        line(9, "DB", WRONG, "420.00", account_no="6219999900000009"),  # ID_INVALID only: nobody it means
         line(10, "GL", "deng", "50.00", village_code=V2),  # DUPLICATE of 4, OUT_OF_REGION
         line(11, "DB", "hua", "420.00"),  # NO_CARD
         line(12, "DB", "ivy", "420.00"),  # CARD_INACTIVE

@@ -9,7 +9,7 @@ import pytest
 
 from tests.bulk.factories import id_number
 from yikatong.checks.engine import CATALOGUE, AuditInputs, run
-from yikatong.checks.engine.rules import FINDING_COLUMNS
+from yikatong.checks.engine.frames import FINDING_COLUMNS
 from yikatong.core.periods import Period
 from yikatong.policies.domain.amount import Conditions, RateBand, Standard, line_fen
 
@@ -45,21 +45,22 @@ POLICY_COLUMNS = (
 
 
 def line(
-    number: str,
+    number: str | None,
     *,
     policy: str = "P1",
     period: str = "2026-10",
     village: str = VILLAGE,
     quantity: str | None = None,
-    amount: str = "100.00",
-    account: str = "6200001",
+    amount: str | None = "100.00",
+    account: str | None = "6200001",
+    name: str = "某人",
 ) -> dict[str, str | None]:
-    """One roster line in canonical form."""
+    """One roster line in canonical form (an account of None: the person's card on file)."""
     return {
         "policy_code": policy,
         "period": period,
         "id_number": number,
-        "name": "某人",
+        "name": name,
         "village_code": village,
         "quantity": quantity,
         "amount": amount,
@@ -243,9 +244,9 @@ def test_shared_account_counts_history() -> None:
     assert "2个身份证号" in found.get_column("detail")[0]
 
 
-def test_shared_account_with_one_invalid_and_one_valid_id_number() -> None:
-    # An invalid number identifies nobody (often it is a typo of the account holder's own number), so it
-    # does not make an account shared: ID_INVALID reports that line, SHARED_ACCOUNT counts valid numbers.
+def test_shared_account_counts_id_numbers_as_written_valid_or_not() -> None:
+    # DESIGN.md: one account receiving for more than one ID number. An invented or mistyped number paid into
+    # a real person's account is the classic 冒领: every line of the account is a finding, naming the others.
     wrong = ANNA[:17] + ("0" if ANNA[17] != "0" else "1")
     lines = roster(
         line(ANNA, account="X"),
@@ -253,19 +254,25 @@ def test_shared_account_with_one_invalid_and_one_valid_id_number() -> None:
         line(BO, account="Y"),
         line(CHEN, account="Y"),
         line(wrong, account="Y", policy="P2"),
+        line(BO, account="Z"),
     )
     inputs = AuditInputs(PERIOD, lines)
     shared = findings("SHARED_ACCOUNT", inputs)
-    assert rows_of(shared) == [3, 4]
-    assert set(shared.get_column("detail")) == {"同一银行账号为2个身份证号领取补贴"}
+    assert rows_of(shared) == [1, 2, 3, 4, 5]
+    detail = dict(zip(shared.get_column("row_no"), shared.get_column("detail"), strict=True))
+    assert detail[1] == f"同一银行账号为2个身份证号领取补贴（其他身份证号：{wrong}）"
+    assert detail[3].startswith("同一银行账号为3个身份证号领取补贴")
+    assert CHEN in detail[3] and wrong in detail[3] and BO not in detail[3]
+    # The finding names each line by the number written on it.
+    assert dict(zip(shared.get_column("row_no"), shared.get_column("id_number"), strict=True))[2] == wrong
     assert rows_of(findings("ID_INVALID", inputs)) == [2, 5]
-    result = run(inputs, codes=["ID_INVALID", "SHARED_ACCOUNT"])
-    assert result.findings.select("row_no", "rule").rows() == [
-        (2, "ID_INVALID"),
-        (3, "SHARED_ACCOUNT"),
-        (4, "SHARED_ACCOUNT"),
-        (5, "ID_INVALID"),
-    ]
+
+
+def test_shared_account_masks_the_other_numbers_in_the_platform() -> None:
+    lines = roster(line(ANNA, account="X"), line(BO, account="X"))
+    detail = findings("SHARED_ACCOUNT", AuditInputs(PERIOD, lines, mask_ids=True)).get_column("detail")[0]
+    assert BO not in detail and ANNA not in detail
+    assert f"{BO[:6]}********{BO[-4:]}" in detail or f"{ANNA[:6]}********{ANNA[-4:]}" in detail
 
 
 def test_amount_off_by_one_fen_either_way() -> None:
@@ -510,7 +517,7 @@ def test_late_only_with_events() -> None:
 
 def test_run_skips_rules_without_their_data_and_sorts() -> None:
     wrong = ANNA[:17] + ("0" if ANNA[17] != "0" else "1")
-    lines = roster(line(BO), line(wrong), line(BO))
+    lines = roster(line(BO), line(wrong, account="6200009"), line(BO))
     seen: list[tuple[str, int, int]] = []
     result = run(
         AuditInputs(PERIOD, lines, cards=cards((BO, "6200001", "active"))),

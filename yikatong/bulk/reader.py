@@ -4,6 +4,10 @@
 schema, normalises and checks every cell with whole-column Polars expressions, and splits the rows into
 ``rows`` (valid, canonical) and ``rejected`` (the original cells and every reason). No row is dropped
 silently: ``rows.height + rejected.height == total_rows``.
+
+With ``keep_every_row`` nothing is refused: every row is in ``rows``, a cell that cannot be read is null
+there, and the row says which cells (``UNREADABLE``, a list of column names) and why (``PROBLEMS``). The
+offline audit reads rosters this way, because a line that is in the file is never outside the audit.
 """
 
 from __future__ import annotations
@@ -29,6 +33,8 @@ ROW_NO = "row_no"
 NON_BLANK = r"\S"
 FILLED_SAMPLE = 1_000
 ERROR = "__error"
+UNREADABLE = "__unreadable"
+PROBLEMS = "__problems"
 SPARE_CELLS = "该行的单元格比表头多（可能某个单元格里有没加引号的逗号）"
 
 
@@ -55,12 +61,14 @@ def read_table(
     sheet: str | int | None = None,
     today: dt.date | None = None,
     columns: Collection[str] | None = None,
+    keep_every_row: bool = False,
 ) -> ParsedTable:
     """Read one uploaded file of the given kind into valid rows and rejected rows, or raise UnreadableFile.
 
     ``columns`` (default: all) names the schema columns the caller will use: only they and the kind's key
     are checked and returned, so a row is refused only for what those cells hold. The file must still
     have every required header. The offline audit reads registries this way; imports read everything.
+    ``keep_every_row``: see the module's docstring.
     """
     if kind not in SCHEMAS:
         raise ValueError(f"unknown table kind {kind!r}; expected one of {', '.join(SCHEMAS)}")
@@ -80,13 +88,23 @@ def read_table(
         known_banks=None if known_banks is None else pl.Series(list(known_banks), dtype=pl.String),
         excel=excel,
     )
-    checked = _check(data, kept_schema, match, context, spare)
+    checked = _check(data, kept_schema, match, context, spare, note_unreadable=keep_every_row)
     checked = derive_and_compare(kind, checked)
     if kind in KEYS:
         by_name = {column.name: column for column in schema}
         checked = repeated_keys(checked, [by_name[key] for key in KEYS[kind]])
-    refused = checked.get_column(REASONS).is_not_null()
     names = [ROW_NO, *(column.name for column in kept_schema)]
+    if keep_every_row:
+        return ParsedTable(
+            kind=kind,
+            source_name=name,
+            encoding=encoding,
+            rows=checked.select(*names, UNREADABLE, pl.col(REASONS).alias(PROBLEMS)),
+            rejected=data.clear().select(ROW_NO, pl.lit(None, pl.String).alias(REASON)),
+            unknown_columns=match.unknown,
+            total_rows=data.height,
+        )
+    refused = checked.get_column(REASONS).is_not_null()
     if refused.any():
         rows = checked.filter(~refused).select(names)
         rejected = data.filter(refused).select(
@@ -187,9 +205,18 @@ def _any_non_blank(names: Sequence[str]) -> list[pl.Expr]:
 
 
 def _check(
-    data: pl.DataFrame, schema: tuple[Column, ...], match: HeaderMatch, context: Context, spare: Sequence[str]
+    data: pl.DataFrame,
+    schema: tuple[Column, ...],
+    match: HeaderMatch,
+    context: Context,
+    spare: Sequence[str],
+    *,
+    note_unreadable: bool = False,
 ) -> pl.DataFrame:
-    """Every schema column normalised (null unless given and valid) and each row's reasons (null if none)."""
+    """Every schema column normalised (null unless given and valid) and each row's reasons (null if none).
+
+    ``note_unreadable`` adds ``UNREADABLE``: the names of the columns whose cell each row could not give.
+    """
     sources = {
         column.name: f"c{match.positions[column.name]}" for column in schema if column.name in match.positions
     }
@@ -198,6 +225,8 @@ def _check(
         cells = pl.any_horizontal([pl.col(name).str.contains(NON_BLANK).fill_null(False) for name in spare])
         overflow = pl.when(cells).then(pl.lit(SPARE_CELLS))
     checked = data.select(ROW_NO, overflow.alias(REASONS))
+    if note_unreadable:
+        checked = checked.with_columns(pl.lit([], dtype=pl.List(pl.String)).alias(UNREADABLE))
     # One column at a time: its helper columns are dropped before the next column's are made, which keeps
     # the peak memory of a million-row file near the size of the file itself.
     for column in schema:
@@ -211,7 +240,16 @@ def _check(
             checked = add_reason(
                 checked.with_columns(error.alias(ERROR)),
                 pl.concat_str(pl.lit(f"{column.chinese}："), pl.col(ERROR)),
-            ).drop(ERROR)
+            )
+            if note_unreadable:
+                unreadable = pl.col(UNREADABLE)
+                checked = checked.with_columns(
+                    pl.when(pl.col(ERROR).is_not_null())
+                    .then(unreadable.list.concat(pl.lit([column.name], dtype=pl.List(pl.String))))
+                    .otherwise(unreadable)
+                    .alias(UNREADABLE)
+                )
+            checked = checked.drop(ERROR)
     return checked
 
 

@@ -97,8 +97,8 @@ def _village() -> Column:
     )
 
 
-def _account() -> Column:
-    return Column("account_no", "银行账号", True, "account", ("账号", "社保卡账号", "卡号", "社保卡号"))
+def _account(required: bool = True) -> Column:
+    return Column("account_no", "银行账号", required, "account", ("账号", "社保卡账号", "卡号", "社保卡号"))
 
 
 SCHEMAS: dict[str, tuple[Column, ...]] = {
@@ -157,7 +157,8 @@ SCHEMAS: dict[str, tuple[Column, ...]] = {
         _village(),
         Column("quantity", "数量", False, "decimal", places=4),
         Column("amount", "金额", True, "decimal", ("金额（元）", "发放金额"), places=2),
-        _account(),
+        # Empty means "the person's social security card on file" (FORMATS.md): 一人一卡.
+        _account(required=False),
     ),
 }
 

@@ -18,8 +18,8 @@ from typing import Any
 import polars as pl
 from django.utils import timezone
 
+from yikatong.checks.engine.frames import yuan
 from yikatong.checks.engine.inputs import AuditInputs
-from yikatong.checks.engine.rules import yuan
 from yikatong.core.crypto import key_ring
 from yikatong.core.periods import Period
 from yikatong.core.tables import analyze, execute, read_frame, staging_table

@@ -8,6 +8,8 @@ from dataclasses import dataclass
 import polars as pl
 
 from yikatong.checks.engine import rules
+from yikatong.checks.engine.frames import FINDING_COLUMNS
+from yikatong.checks.engine.identity import name_links
 from yikatong.checks.engine.inputs import AuditInputs
 
 SEVERITIES = ("high", "medium", "low")
@@ -33,9 +35,12 @@ class Rule:
     def findings(self, inputs: AuditInputs) -> pl.DataFrame:
         """The rule's findings on these inputs, with its severity filled in."""
         found = self.check(inputs)
+        if self.code != "ID_INVALID":
+            # ID_INVALID says whom a mistyped number means; every other rule's finding names that link.
+            found = name_links(inputs, found)
         return found.with_columns(
             pl.lit(self.code).alias("rule"), pl.lit(self.severity).alias("severity")
-        ).select(rules.FINDING_COLUMNS)
+        ).select(FINDING_COLUMNS)
 
 
 def _rule(

@@ -1,9 +1,10 @@
 """The offline audit's files (FORMATS.md "Offline audit"): a registry directory and rosters in, findings out.
 
-Roster lines with an invalid ID number are what ID_INVALID is for, so the roster is read leniently: under
-the roster schema with the ID number read as plain text (``LENIENT_ROSTER``), then checked by the engine.
-Rows refused for any other reason (no amount, a bad village code…) cannot be compared with anything and
-are counted in ``AuditInputs.notes``.
+Every line of the roster takes part in the audit. Lines with an invalid or missing ID number are what
+ID_INVALID is for, so the ID number is read as plain text (``LENIENT_ROSTER``) and checked by the engine;
+an empty 银行账号 means the person's card on file; any other cell that cannot be read (an amount of
+"abc", a bad village code) is null on its line, which still takes part in every rule that does not need
+that cell, and ``AuditInputs.notes`` says which lines and cells.
 
 Registries and the previous roster are read for the columns the rules compare (``AUDIT_COLUMNS``): a cell
 no rule looks at (a phone number, a cardholder's name) neither costs time nor keeps a row out of the
@@ -20,7 +21,7 @@ from pathlib import Path
 import polars as pl
 
 from yikatong.bulk.idnumbers import known_places
-from yikatong.bulk.reader import ParsedTable, UnreadableFile, read_table
+from yikatong.bulk.reader import PROBLEMS, ParsedTable, UnreadableFile, read_table
 from yikatong.bulk.schemas import KEYS, SCHEMAS
 from yikatong.checks.engine.catalogue import SEVERITY_ZH
 from yikatong.checks.engine.inputs import AuditInputs
@@ -50,9 +51,9 @@ FINDING_HEADERS = {
 NOTE_ROWS = 10
 # The columns each rule reads (rules.py); the key of the kind (schemas.KEYS) is always checked as well.
 AUDIT_COLUMNS: dict[str, tuple[str, ...]] = {
-    "persons": ("id_number", "village_code", "household_id"),
+    "persons": ("id_number", "name", "village_code", "household_id"),
     "deaths": ("id_number", "death_date"),
-    "cards": ("id_number", "account_no", "status"),
+    "cards": ("id_number", "holder_name", "account_no", "status"),
     "cadres": ("id_number", "position"),
     "land": ("household_id", "contractor_id_number", "contract_area_mu"),
     "previous": ("id_number", "policy_code", "period"),
@@ -82,10 +83,11 @@ def registry_file(directory: Path, kind: str) -> Path | None:
 
 
 def read_roster(path: Path) -> ParsedTable:
-    """A roster with invalid ID numbers kept (upper-cased, spaces removed) for ID_INVALID to report."""
-    parsed = read_table(path, LENIENT_ROSTER)
+    """Every line of a roster, invalid ID numbers kept (upper-cased, spaces removed) for ID_INVALID."""
+    parsed = read_table(path, LENIENT_ROSTER, keep_every_row=True)
     parsed.rows = parsed.rows.with_columns(
-        pl.col("id_number").str.replace_all(r"\s", "").str.to_uppercase(), pl.col("row_no").cast(pl.Int64)
+        pl.col("id_number").str.replace_all(r"\s", "").str.to_uppercase().replace("", None),
+        pl.col("row_no").cast(pl.Int64),
     )
     return parsed
 
@@ -112,7 +114,7 @@ def load_directory(directory: Path, roster: Path, previous: Path | None, period:
             sources[kind] = f"{KIND_ZH[kind]}文件“{jobs[kind][0].name}”"
             _note_refused(parsed[kind], KIND_ZH[kind], notes)
     lines = parsed["roster"]
-    _note_refused(lines, KIND_ZH["roster"], notes)
+    _note_unreadable_cells(lines, notes)
     other = lines.rows.filter(pl.col("period") != str(period)).height
     if other:
         notes.append(f"申报名册中有{other}行的发放期间不是{period}，照常核查")
@@ -163,6 +165,20 @@ def _note_refused(parsed: ParsedTable, label: str, notes: list[str]) -> None:
             f"{label}文件“{parsed.source_name}”有{parsed.rejected.height}行无法读取，未参与核查"
             f"（第{'、'.join(rows)}行{more}）"
         )
+
+
+def _note_unreadable_cells(parsed: ParsedTable, notes: list[str]) -> None:
+    """Say which roster lines have cells the rules needing them could not judge (the lines still count)."""
+    troubled = parsed.rows.filter(pl.col(PROBLEMS).is_not_null())
+    if troubled.height == 0:
+        return
+    rows = troubled.get_column("row_no").head(NOTE_ROWS).cast(pl.String).to_list()
+    more = "等" if troubled.height > NOTE_ROWS else ""
+    first = str(troubled.get_column(PROBLEMS).first())
+    notes.append(
+        f"申报名册文件“{parsed.source_name}”有{troubled.height}行部分单元格无法读取（第{'、'.join(rows)}行{more}；"
+        f"如第{rows[0]}行：{first}），这些行照常参与核查，需要这些单元格的规则不判断它们"
+    )
 
 
 def write_findings(findings: pl.DataFrame, out: Path, lines: pl.DataFrame | None = None) -> Path:

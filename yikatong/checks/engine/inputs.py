@@ -41,6 +41,9 @@ INPUT_LABELS = {
 class AuditInputs:
     """One run's data: roster lines (canonical roster columns plus ``row_no``) and registries as read.
 
+    Every line takes part: a cell may be null (an empty account is the person's card on file; a cell the
+    file could not give is listed in the line's ``__unreadable``, when the roster was read from a file).
+
     Registries are the canonical frames of ``read_table`` (from files, only the columns the rules compare:
     ``files.AUDIT_COLUMNS``); ``history`` holds lines of the same period already paid in other batches
     (roster columns); ``sources`` says where each registry came from, in Chinese, for explanations
@@ -60,6 +63,8 @@ class AuditInputs:
     # Workflow deadlines (columns step, due, done as ISO dates, id_number, policy_code); none in file mode.
     events: pl.DataFrame | None = None
     sources: dict[str, str] = field(default_factory=dict)
+    # Whether details show other persons' ID numbers masked (the platform) or in full (an auditor's files).
+    mask_ids: bool = False
     # Lines the roster file refused for reasons other than the ID number, kept for the auditor's report.
     notes: list[str] = field(default_factory=list)
     # Frames derived once per run (valid lines, standards) and shared by the rules.

@@ -5,37 +5,47 @@ Every function takes the run's ``AuditInputs`` and returns the columns of ``FIND
 policies, over the distinct (policy, age) cases the amount function is asked about (with the village only
 for a policy limited to some regions), and over the rare lines whose standard cannot be computed exactly
 in 64-bit integers (a quantity not written with four decimals, an enormous product), for which the amount
-function itself is asked. Frames several rules need (valid lines, ages, the persons and cards each line
-matches) are built once per run in ``AuditInputs.cache``, safely when rules run side by side.
+function itself is asked. Frames several rules need (identified lines, ages, the persons and cards each
+line matches) are built once per run in ``AuditInputs.cache``, safely when rules run side by side
+(``frames``).
 
-Lookups that would compare every line with every registry row first narrow the candidates by hash (a
-repeated key has a repeated hash; distinct hashes mean distinct keys) and compare the few candidates
-exactly.
+Every line takes part: the rules about a person judge the lines whose person is known (``identity``: a
+valid ID number, or a mistyped one linked to a registered person), and the rest of the lines still count
+where no person is needed (SHARED_ACCOUNT on the account, MISSED's "any line at all this period"). A cell a
+rule needs but the line lacks (an unreadable amount, an empty quantity of a 亩 policy) keeps the line out of
+that rule only.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import threading
-from collections.abc import Callable
 from decimal import Decimal
 from typing import Any, cast
 
 import polars as pl
 
-from yikatong.bulk.idnumbers import id_number_errors
+from yikatong.checks.engine.frames import (
+    cached,
+    cell_unreadable,
+    findings_of,
+    frame_of,
+    join_unique,
+    keep,
+    repeated,
+    yuan,
+)
+from yikatong.checks.engine.identity import (
+    ID_ERROR,
+    WRITTEN,
+    id_errors,
+    identified_lines,
+    links,
+    shown_id,
+    unidentified,
+)
 from yikatong.checks.engine.inputs import AuditInputs
 from yikatong.policies.domain.amount import Beneficiary, Conditions, RateBand, Standard, standard_amount
 
-FINDING_SCHEMA: dict[str, pl.DataType] = {
-    "row_no": pl.Int64(),
-    "rule": pl.String(),
-    "severity": pl.String(),
-    "id_number": pl.String(),
-    "policy_code": pl.String(),
-    "detail": pl.String(),
-}
-FINDING_COLUMNS = tuple(FINDING_SCHEMA)
 KEY = ["id_number", "policy_code", "period"]
 CARD_STATUS_ZH = {"active": "正常", "lost": "挂失", "frozen": "冻结", "closed": "注销"}
 UNIT_ZH = {"mu": "亩", "month": "月", "person": "人", "household": "户"}
@@ -50,32 +60,6 @@ QUANTITY_ONE = 10**AREA_PLACES
 INT64_MAX = 2**63 - 1
 # The largest power of ten by which a rate's decimals can be scaled away in Int64 (with the ×100 for fen).
 MAX_RATE_PLACES = 16
-LOCKS = "__locks"
-HASH, MATCHED = "__hash", "__matched"
-
-
-def empty_findings() -> pl.DataFrame:
-    """A findings frame with no rows."""
-    return pl.DataFrame(schema=FINDING_SCHEMA)
-
-
-def _findings(frame: pl.DataFrame, code: str, detail: pl.Expr) -> pl.DataFrame:
-    """The findings for the rows of ``frame`` (which has row_no, id_number, policy_code), one per row."""
-    return frame.select(
-        pl.col("row_no").cast(pl.Int64),
-        pl.lit(code).alias("rule"),
-        pl.lit(None, pl.String).alias("severity"),
-        pl.col("id_number").cast(pl.String),
-        pl.col("policy_code").cast(pl.String),
-        detail.cast(pl.String).alias("detail"),
-    )
-
-
-def yuan(fen: pl.Expr) -> pl.Expr:
-    """Integer fen as 元 with two decimals: 12345 → "123.45"."""
-    return pl.concat_str(
-        (fen // 100).cast(pl.String), pl.lit("."), (fen % 100).cast(pl.String).str.pad_start(2, "0")
-    )
 
 
 def _scaled(text: pl.Expr, places: int) -> pl.Expr:
@@ -105,59 +89,9 @@ def _area_text(scaled: pl.Expr) -> pl.Expr:
     return text.str.strip_chars_end("0").str.strip_chars_end(".")
 
 
-def _cached(inputs: AuditInputs, key: str, build: Callable[[], Any]) -> Any:
-    """``inputs.cache[key]``, built by ``build`` once per run even when several rules ask at the same time."""
-    if key not in inputs.cache:
-        locks: dict[str, threading.Lock] = inputs.cache.setdefault(LOCKS, {})
-        with locks.setdefault(key, threading.Lock()):
-            if key not in inputs.cache:
-                inputs.cache[key] = build()
-    return inputs.cache[key]
-
-
-def _frame(inputs: AuditInputs, key: str, build: Callable[[], pl.DataFrame]) -> pl.DataFrame:
-    return cast(pl.DataFrame, _cached(inputs, key, build))
-
-
-def _repeated(frame: pl.DataFrame, columns: list[str]) -> pl.DataFrame:
-    """The rows whose values in ``columns`` may occur more than once: all that do, and rarely a few more.
-
-    Equal values have equal hashes, so hashing the columns and keeping the repeated hashes finds every
-    repeat; the callers compare the few rows kept exactly.
-    """
-    hashed = pl.struct(columns).hash() if len(columns) > 1 else pl.col(columns[0]).hash()
-    return frame.filter(hashed.is_duplicated())
-
-
-def id_errors(inputs: AuditInputs) -> pl.DataFrame:
-    """The lines with their ID-number error (null where valid), computed once per run."""
-
-    def build() -> pl.DataFrame:
-        lines = inputs.lines
-        errors = id_number_errors(lines.get_column("id_number").fill_null(""), today=dt.date.today())
-        return lines.with_columns(errors.alias("__id_error"))
-
-    return _frame(inputs, "id_errors", build)
-
-
-def valid_lines(inputs: AuditInputs) -> pl.DataFrame:
-    """The lines whose ID number is valid: the other rules look only at these."""
-    return _frame(
-        inputs,
-        "valid_lines",
-        lambda: _keep(id_errors(inputs), pl.col("__id_error").is_null()).drop("__id_error"),
-    )
-
-
-def _keep(frame: pl.DataFrame, condition: pl.Expr) -> pl.DataFrame:
-    """The rows meeting the condition; the frame itself, not a copy of it, when every row does."""
-    kept = frame.select(condition.fill_null(False)).to_series()
-    return frame if kept.all() else frame.filter(kept)
-
-
 def _with_history(inputs: AuditInputs, columns: list[str]) -> pl.DataFrame:
     """The valid lines and the already-paid history, with ``__here`` telling them apart."""
-    here = valid_lines(inputs).select(*columns, pl.lit(True).alias("__here"))
+    here = identified_lines(inputs).select(*columns, pl.lit(True).alias("__here"))
     if inputs.history is None:
         return here
     return pl.concat([here, inputs.history.select(*columns, pl.lit(False).alias("__here"))])
@@ -169,31 +103,6 @@ def _source(inputs: AuditInputs, name: str, default: str) -> str:
 
 def _period_start(inputs: AuditInputs) -> str:
     return inputs.period.start.isoformat()
-
-
-def _join_unique(left: pl.DataFrame, right: pl.DataFrame, on: str) -> pl.DataFrame:
-    """``left`` with the other columns of the ``right`` row whose ``on`` equals its own (null if none).
-
-    ``right`` holds each value of ``on`` once (else its first row of a value counts), so ``left`` keeps
-    its rows and their order: only its key is joined, and the found columns are set beside the others
-    rather than every column being copied. The rows are matched on 64-bit hashes of the key, several times
-    cheaper than on long strings, then the keys are compared: when the right-hand hashes are distinct, a
-    left key whose hash finds a different key has no match.
-    """
-    others = [name for name in right.columns if name != on]
-    keys = left.select(on)
-    hashes = right.get_column(on).hash()
-    if hashes.n_unique() != hashes.len():
-        unique = right.unique(on, keep="first", maintain_order=True)
-        found = keys.join(unique, on=on, how="left", maintain_order="left")
-    else:
-        hashed = right.with_columns(hashes.alias(HASH)).rename({on: MATCHED})
-        joined = keys.with_columns(pl.col(on).hash().alias(HASH)).join(
-            hashed, on=HASH, how="left", maintain_order="left"
-        )
-        same = pl.col(MATCHED) == pl.col(on)
-        found = joined.select(pl.when(same).then(pl.col(name)).alias(name) for name in others)
-    return left.hstack(found.select(others).get_columns())
 
 
 def _persons_by_id(inputs: AuditInputs) -> pl.DataFrame:
@@ -213,16 +122,16 @@ def _persons_by_id(inputs: AuditInputs) -> pl.DataFrame:
             return persons
         return persons.unique("id_number", keep="first", maintain_order=True)
 
-    return _frame(inputs, "persons_by_id", build)
+    return frame_of(inputs, "persons_by_id", build)
 
 
 def _lines_with_persons(inputs: AuditInputs) -> pl.DataFrame:
     """The valid lines with the registered village (``__home``) and household (``__home_household``)."""
-    return _frame(
+    return frame_of(
         inputs,
         "lines_with_persons",
-        lambda: _join_unique(
-            valid_lines(inputs),
+        lambda: join_unique(
+            identified_lines(inputs),
             _persons_by_id(inputs).rename({"village_code": "__home", "household_id": "__home_household"}),
             "id_number",
         ),
@@ -246,18 +155,27 @@ def _lines_with_cards(inputs: AuditInputs) -> pl.DataFrame:
             )
         else:
             holders = inputs.cards.group_by("id_number").agg(active.any().alias("__has_active"))
-        return _join_unique(valid_lines(inputs), holders, "id_number")
+        return join_unique(identified_lines(inputs), holders, "id_number")
 
-    return _frame(inputs, "lines_with_cards", build)
+    return frame_of(inputs, "lines_with_cards", build)
 
 
 # --- the rules ---------------------------------------------------------------------------------------
 
 
 def id_invalid(inputs: AuditInputs) -> pl.DataFrame:
-    """ID_INVALID: malformed number, impossible birth date or wrong check digit."""
-    bad = id_errors(inputs).filter(pl.col("__id_error").is_not_null())
-    return _findings(bad, "ID_INVALID", pl.concat_str(pl.lit("身份证号无效："), pl.col("__id_error")))
+    """ID_INVALID: missing or malformed number, impossible birth date or wrong check digit.
+
+    When the registries show whom a mistyped number most likely means, the detail says so (``identity``).
+    """
+    bad = id_errors(inputs).filter(pl.col(ID_ERROR).is_not_null())
+    bad = bad.join(links(inputs).select("row_no", "__link_text"), on="row_no", how="left")
+    detail = pl.concat_str(
+        pl.lit("身份证号无效："),
+        pl.col(ID_ERROR),
+        pl.col("__link_text").fill_null(""),
+    )
+    return findings_of(bad, "ID_INVALID", detail)
 
 
 def deceased(inputs: AuditInputs) -> pl.DataFrame:
@@ -266,30 +184,32 @@ def deceased(inputs: AuditInputs) -> pl.DataFrame:
     source = _source(inputs, "deaths", "死亡人员登记")
     deaths = inputs.deaths.select("id_number", "death_date").unique("id_number")
     hits = (
-        valid_lines(inputs).join(deaths, on="id_number").filter(pl.col("death_date") < _period_start(inputs))
+        identified_lines(inputs)
+        .join(deaths, on="id_number")
+        .filter(pl.col("death_date") < _period_start(inputs))
     )
     detail = pl.concat_str(pl.lit("该人员已于"), pl.col("death_date"), pl.lit(f"死亡（{source}）"))
-    return _findings(hits, "DECEASED", detail)
+    return findings_of(hits, "DECEASED", detail)
 
 
 def duplicate(inputs: AuditInputs) -> pl.DataFrame:
     """DUPLICATE: same person, policy and period more than once in the lines, or already paid elsewhere."""
-    lines = valid_lines(inputs)
-    repeated = _repeated(lines, KEY).sort("row_no")
-    first = repeated.group_by(KEY).agg(
+    lines = identified_lines(inputs)
+    twice = repeated(lines, KEY).sort("row_no")
+    first = twice.group_by(KEY).agg(
         pl.col("row_no").first().alias("__first_row"),
         pl.col("line_no").first().alias("__first_line"),
         pl.col("village_code").first().alias("__first_village"),
     )
-    again = repeated.join(first, on=KEY).filter(pl.col("row_no") != pl.col("__first_row"))
-    within = _findings(
+    again = twice.join(first, on=KEY).filter(pl.col("row_no") != pl.col("__first_row"))
+    within = findings_of(
         again,
         "DUPLICATE",
         pl.concat_str(
             pl.lit("同一人同一项目同一期间重复申报，与序号"),
-            pl.col("__first_line").cast(pl.String),
+            pl.col("__first_line").cast(pl.String).fill_null("（无序号）"),
             pl.lit("重复（该行村代码"),
-            pl.col("__first_village"),
+            pl.col("__first_village").fill_null("未填写"),
             pl.lit("）"),
         ),
     )
@@ -297,7 +217,7 @@ def duplicate(inputs: AuditInputs) -> pl.DataFrame:
         return within
     paid = inputs.history.select(KEY).unique()
     before = lines.join(paid, on=KEY, how="semi")
-    earlier = _findings(
+    earlier = findings_of(
         before,
         "DUPLICATE",
         pl.concat_str(pl.lit("本期该项目已在其他批次发放（"), pl.col("period"), pl.lit("）")),
@@ -306,13 +226,18 @@ def duplicate(inputs: AuditInputs) -> pl.DataFrame:
 
 
 def no_card(inputs: AuditInputs) -> pl.DataFrame:
-    """NO_CARD: no social security card account on file (一卡通 not used)."""
+    """NO_CARD: no social security card account on file (一卡通 not used); HRSS is to issue one."""
     missing = _lines_with_cards(inputs).filter(pl.col("__has_active").is_null())
-    return _findings(
-        missing,
-        "NO_CARD",
-        pl.lit(f"社保卡账户登记中没有该人员的社保卡（{_source(inputs, 'cards', '社保卡账户')}）"),
+    source = _source(inputs, "cards", "社保卡账户")
+    # An empty account is the card on file; with no card on file it stays empty.
+    detail = pl.concat_str(
+        pl.when(pl.col("account_no").is_null())
+        .then(pl.lit("名册未填写银行账号，"))
+        .otherwise(pl.lit("名册上的银行账号不是社保卡账户，")),
+        pl.lit(f"社保卡账户登记中没有该人员的社保卡（{source}）："),
+        pl.lit("请人社部门为其办理社保卡，办好后重新核查，补贴发到新卡"),
     )
+    return findings_of(missing, "NO_CARD", detail)
 
 
 def _card_states(inputs: AuditInputs, people: pl.DataFrame) -> pl.DataFrame:
@@ -338,7 +263,7 @@ def card_inactive(inputs: AuditInputs) -> pl.DataFrame:
     inactive = _lines_with_cards(inputs).filter(~pl.col("__has_active")).drop("__has_active")
     hits = inactive.join(_card_states(inputs, inactive), on="id_number")
     detail = pl.concat_str(pl.lit("该人员没有正常状态的社保卡（卡状态："), pl.col("__statuses"), pl.lit("）"))
-    return _findings(hits, "CARD_INACTIVE", detail)
+    return findings_of(hits, "CARD_INACTIVE", detail)
 
 
 def account_mismatch(inputs: AuditInputs) -> pl.DataFrame:
@@ -346,7 +271,8 @@ def account_mismatch(inputs: AuditInputs) -> pl.DataFrame:
     assert inputs.cards is not None
     cards = inputs.cards
     active = cards.filter(pl.col("status") == "active")
-    lines = _lines_with_cards(inputs).filter(pl.col("__has_active"))
+    # An empty account was filled with the person's active card (``identity``): never a mismatch.
+    lines = _lines_with_cards(inputs).filter(pl.col("__has_active") & pl.col("account_no").is_not_null())
     if "__own_account" in lines.columns:
         # One card per person: the line is right only on that (active) card's account.
         wrong = lines.filter(pl.col("account_no") != pl.col("__own_account"))
@@ -371,30 +297,49 @@ def account_mismatch(inputs: AuditInputs) -> pl.DataFrame:
             )
         )
     )
-    return _findings(wrong, "ACCOUNT_MISMATCH", detail)
+    return findings_of(wrong, "ACCOUNT_MISMATCH", detail)
 
 
 def shared_account(inputs: AuditInputs) -> pl.DataFrame:
     """SHARED_ACCOUNT: one account receives for more than one ID number (一卡多人, 代领).
 
-    Only valid ID numbers count, on either side: a number that identifies nobody cannot tell whether the
-    account is someone else's (ID_INVALID reports that line), so an account used by one valid and one
-    invalid number is not shared.
+    The ID numbers are counted as written on the lines, valid or not: an invented or mistyped number paid
+    into a real person's account is the classic 冒领. Every line of such an account is a finding (a line
+    with no number at all included), and its detail names the other numbers (masked in the platform). An
+    empty account is the person's card.
     """
-    every = _repeated(_with_history(inputs, ["row_no", "id_number", "account_no"]), ["account_no"])
-    shared = (
-        every.group_by("account_no")
-        .agg(pl.col("id_number").n_unique().alias("__people"))
-        .filter(pl.col("__people") > 1)
+    here = pl.concat(
+        [
+            frame.select("row_no", pl.col(number).alias("__number"), "account_no", "policy_code")
+            for frame, number in ((identified_lines(inputs), WRITTEN), (unidentified(inputs), "id_number"))
+        ]
+    ).filter(pl.col("account_no").is_not_null())
+    every = here.select("account_no", "__number")
+    if inputs.history is not None:
+        paid = inputs.history.select("account_no", pl.col("id_number").alias("__number"))
+        every = pl.concat([every, paid.filter(pl.col("account_no").is_not_null())])
+    groups = (
+        repeated(every, ["account_no"])
+        .group_by("account_no")
+        .agg(pl.col("__number").drop_nulls().unique().sort().alias("__numbers"))
+        .filter(pl.col("__numbers").list.len() > 1)
     )
-    hits = valid_lines(inputs).join(shared, on="account_no")
+    hits = here.join(groups, on="account_no").with_columns(
+        pl.col("__numbers")
+        .list.set_difference(pl.concat_list(pl.col("__number")))
+        .list.eval(shown_id(pl.element(), inputs))
+        .alias("__others")
+    )
+    shown = 5
     detail = pl.concat_str(
-        pl.lit("同一银行账号为"), pl.col("__people").cast(pl.String), pl.lit("个身份证号领取补贴")
+        pl.lit("同一银行账号为"),
+        pl.col("__numbers").list.len().cast(pl.String),
+        pl.lit("个身份证号领取补贴（其他身份证号："),
+        pl.col("__others").list.head(shown).list.join("、"),
+        pl.when(pl.col("__others").list.len() > shown).then(pl.lit("等")).otherwise(pl.lit("")),
+        pl.lit("）"),
     )
-    return _findings(hits, "SHARED_ACCOUNT", detail)
-
-
-# --- policies and standards --------------------------------------------------------------------------
+    return findings_of(hits.rename({"__number": "id_number"}), "SHARED_ACCOUNT", detail)
 
 
 def standards(inputs: AuditInputs) -> dict[str, Standard]:
@@ -430,7 +375,7 @@ def standards(inputs: AuditInputs) -> dict[str, Standard]:
             )
         return built
 
-    return cast(dict[str, Standard], _cached(inputs, "standards", build))
+    return cast(dict[str, Standard], cached(inputs, "standards", build))
 
 
 def _int(text: str | None) -> int | None:
@@ -487,11 +432,11 @@ def _known_lines(inputs: AuditInputs) -> pl.DataFrame:
             if regional
             else pl.lit(None, pl.String)
         )
-        return _keep(valid_lines(inputs), pl.col("policy_code").is_in(list(known))).with_columns(
+        return keep(identified_lines(inputs), pl.col("policy_code").is_in(list(known))).with_columns(
             _age_on_start(pl.col("id_number"), inputs.period.start).alias("__age"), place.alias("__place")
         )
 
-    return _frame(inputs, "known_lines", build)
+    return frame_of(inputs, "known_lines", build)
 
 
 def _cases(inputs: AuditInputs) -> pl.DataFrame:
@@ -523,7 +468,7 @@ def _cases(inputs: AuditInputs) -> pl.DataFrame:
             orient="row",
         )
 
-    return _frame(inputs, "cases", build)
+    return frame_of(inputs, "cases", build)
 
 
 def _fixed_point(rate: Decimal) -> tuple[int | None, int | None]:
@@ -547,7 +492,8 @@ def _amounts(inputs: AuditInputs) -> pl.DataFrame:
 
     def build() -> pl.DataFrame:
         quantity = pl.col("quantity")
-        missing = quantity.is_null() | (quantity == "")
+        unreadable = cell_unreadable(inputs.lines, "quantity")
+        missing = (quantity.is_null() | (quantity == "")) & ~unreadable
         unit = pl.col("__unit")
         scale = pl.lit(10, pl.Int64).pow(pl.col("__rate_places") + 2)
         cases = _cases(inputs)
@@ -578,13 +524,16 @@ def _amounts(inputs: AuditInputs) -> pl.DataFrame:
             .then((pl.col("__rate") * pl.col("__q") + scale // 2) // scale)
             .alias("__fen"),
             # 亩 without a quantity has no amount (未填写数量): nothing to ask.
-            (eligible & ~computed.fill_null(False) & ~(missing & (unit == "mu"))).alias("__ask"),
+            # A quantity that could not be read has no amount either: the line is left to the other rules.
+            (eligible & ~computed.fill_null(False) & ~(missing & (unit == "mu")) & ~unreadable).alias(
+                "__ask"
+            ),
         )
         if lines.get_column("__ask").any():
             lines = _ask_amount_function(inputs, lines)
         return lines.drop("__q", "__q_limit", "__rate", "__rate_places", "__ask")
 
-    return _frame(inputs, "amounts", build)
+    return frame_of(inputs, "amounts", build)
 
 
 def _ask_amount_function(inputs: AuditInputs, lines: pl.DataFrame) -> pl.DataFrame:
@@ -625,7 +574,7 @@ def over_standard(inputs: AuditInputs) -> pl.DataFrame:
         yuan(pl.col("__paid") - pl.col("__fen")),
         pl.lit("元）"),
     )
-    return _findings(hits, "OVER_STANDARD", detail)
+    return findings_of(hits, "OVER_STANDARD", detail)
 
 
 def under_standard(inputs: AuditInputs) -> pl.DataFrame:
@@ -640,15 +589,15 @@ def under_standard(inputs: AuditInputs) -> pl.DataFrame:
         yuan(pl.col("__fen") - pl.col("__paid")),
         pl.lit("元）"),
     )
-    return _findings(hits, "UNDER_STANDARD", detail)
+    return findings_of(hits, "UNDER_STANDARD", detail)
 
 
 def ineligible(inputs: AuditInputs) -> pl.DataFrame:
     """INELIGIBLE: fails the policy's conditions (age band on the period's first day), or no such policy."""
     known = standards(inputs)
-    unknown = valid_lines(inputs).filter(~pl.col("policy_code").is_in(list(known)))
+    unknown = identified_lines(inputs).filter(~pl.col("policy_code").is_in(list(known)))
     found = [
-        _findings(
+        findings_of(
             unknown,
             "INELIGIBLE",
             pl.concat_str(
@@ -658,7 +607,9 @@ def ineligible(inputs: AuditInputs) -> pl.DataFrame:
     ]
     failing = _cases(inputs).filter(pl.col("__reason").is_not_null()).select(*CASE, "__reason")
     hits = _known_lines(inputs).join(failing, on=CASE, nulls_equal=True)
-    found.append(_findings(hits, "INELIGIBLE", pl.concat_str(pl.lit("不符合补贴条件："), pl.col("__reason"))))
+    found.append(
+        findings_of(hits, "INELIGIBLE", pl.concat_str(pl.lit("不符合补贴条件："), pl.col("__reason")))
+    )
     return pl.concat(found)
 
 
@@ -669,13 +620,13 @@ def area_exceeds(inputs: AuditInputs) -> pl.DataFrame:
     if inputs.persons is not None:
         lines = _lines_with_persons(inputs).rename({"__home_household": "__by_person"}).drop("__home")
     else:
-        lines = valid_lines(inputs).with_columns(pl.lit(None, pl.String).alias("__by_person"))
+        lines = identified_lines(inputs).with_columns(pl.lit(None, pl.String).alias("__by_person"))
     lines = lines.join(policies, on="policy_code", how="semi")
     contractors = inputs.land.select(
         pl.col("contractor_id_number").alias("id_number"), pl.col("household_id").alias("__by_contract")
     )
     household = pl.col("__household")
-    lines = _join_unique(lines, contractors, "id_number").with_columns(
+    lines = join_unique(lines, contractors, "id_number").with_columns(
         pl.coalesce("__by_person", "__by_contract").alias("__household"),
         _area(pl.col("quantity")).fill_null(0).alias("__claimed"),
     )
@@ -693,7 +644,7 @@ def area_exceeds(inputs: AuditInputs) -> pl.DataFrame:
     hashes = contracted.get_column("__household").hash()
     if hashes.n_unique() != hashes.len():
         contracted = contracted.group_by("__household").agg(pl.col("__contracted").sum())
-    lines = _join_unique(lines, contracted, "__household")
+    lines = join_unique(lines, contracted, "__household")
     no_contract = lines.filter(pl.col("__contracted").is_null())
     over = lines.filter(pl.col("__household_claimed") > pl.col("__contracted"))
     claimed_text = pl.concat_str(
@@ -705,8 +656,8 @@ def area_exceeds(inputs: AuditInputs) -> pl.DataFrame:
     )
     return pl.concat(
         [
-            _findings(no_contract, "AREA_EXCEEDS", pl.lit("土地承包登记中没有该户的承包地")),
-            _findings(over, "AREA_EXCEEDS", claimed_text),
+            findings_of(no_contract, "AREA_EXCEEDS", pl.lit("土地承包登记中没有该户的承包地")),
+            findings_of(over, "AREA_EXCEEDS", claimed_text),
         ]
     )
 
@@ -731,7 +682,7 @@ def exclusive(inputs: AuditInputs) -> pl.DataFrame:
         )
     )
     hits = (
-        valid_lines(inputs)
+        identified_lines(inputs)
         .join(pairs, on="policy_code")
         .join(every, on=["id_number", "period", "__other"])
         .group_by("row_no", "id_number", "policy_code", maintain_order=True)
@@ -742,7 +693,7 @@ def exclusive(inputs: AuditInputs) -> pl.DataFrame:
         pl.lit("互斥项目"),
         pl.col("__other"),
     )
-    return _findings(hits, "EXCLUSIVE", detail)
+    return findings_of(hits, "EXCLUSIVE", detail)
 
 
 def out_of_region(inputs: AuditInputs) -> pl.DataFrame:
@@ -756,7 +707,7 @@ def out_of_region(inputs: AuditInputs) -> pl.DataFrame:
         pl.col("__home"),
         pl.lit("不符"),
     )
-    return _findings(hits, "OUT_OF_REGION", detail)
+    return findings_of(hits, "OUT_OF_REGION", detail)
 
 
 def cadre_household(inputs: AuditInputs) -> pl.DataFrame:
@@ -805,29 +756,35 @@ def cadre_household(inputs: AuditInputs) -> pl.DataFrame:
     detail = pl.concat_str(
         pl.lit("困难救助类补贴发给了村干部或财政供养人员家庭（"), pl.col("__who"), pl.lit("）")
     )
-    return _findings(hits, "CADRE_HOUSEHOLD", detail)
+    return findings_of(hits, "CADRE_HOUSEHOLD", detail)
 
 
 def missed(inputs: AuditInputs) -> pl.DataFrame:
-    """MISSED: paid last period under a policy of this roster, absent now and not deceased (漏发).
+    """MISSED: paid last period, no line at all for the person and policy now, and not deceased (漏发).
 
-    Only the policies the current lines are for are compared: a roster of one policy says nothing about
-    the beneficiaries of another.
+    Any line counts as present, readable or not: a line with an invalid ID number counts for the number as
+    written and for the person it is linked to, a line whose project code cannot be read for every policy.
+    Only the policies of the current lines are compared: a roster of one policy says nothing about the
+    beneficiaries of another.
     """
     assert inputs.previous is not None
-    current = valid_lines(inputs)
-    policies = current.select("policy_code").unique()
+    identified = identified_lines(inputs)
+    current = pl.concat(
+        [
+            identified.select("id_number", "policy_code"),
+            identified.select(pl.col(WRITTEN).alias("id_number"), "policy_code"),
+            unidentified(inputs).select("id_number", "policy_code"),
+        ]
+    ).filter(pl.col("id_number").is_not_null())
+    policies = current.select("policy_code").drop_nulls().unique()
+    any_policy = current.filter(pl.col("policy_code").is_null()).select("id_number")
     # Absent first, then one row per person and policy: the same rows as the other way round, far fewer.
     absent = (
         inputs.previous.filter(pl.col("id_number").is_not_null())
         .join(policies, on="policy_code", how="semi")
         .select("id_number", "policy_code", "period")
-        .join(
-            current.select("id_number", "policy_code"),
-            on=["id_number", "policy_code"],
-            how="anti",
-            maintain_order="left",
-        )
+        .join(current.unique(), on=["id_number", "policy_code"], how="anti", maintain_order="left")
+        .join(any_policy, on="id_number", how="anti", maintain_order="left")
         .unique(["id_number", "policy_code"], keep="first", maintain_order=True)
     )
     if inputs.deaths is not None:
@@ -837,9 +794,9 @@ def missed(inputs: AuditInputs) -> pl.DataFrame:
     detail = pl.concat_str(
         pl.lit("上期（"),
         pl.col("period"),
-        pl.lit(f"）已发放，本期（{inputs.period}）名册中没有该人员，且无死亡登记"),
+        pl.lit(f"）已发放，本期（{inputs.period}）名册中没有该人员的任何一行，且无死亡登记"),
     )
-    return _findings(absent, "MISSED", detail)
+    return findings_of(absent, "MISSED", detail)
 
 
 def late(inputs: AuditInputs) -> pl.DataFrame:
@@ -863,4 +820,4 @@ def late(inputs: AuditInputs) -> pl.DataFrame:
         .then(pl.lit("至今未完成"))
         .otherwise(pl.concat_str(pl.lit("实际"), pl.col("done"), pl.lit("完成"))),
     )
-    return _findings(overdue, "LATE", detail)
+    return findings_of(overdue, "LATE", detail)

@@ -16,8 +16,8 @@ from dataclasses import dataclass
 import polars as pl
 
 from yikatong.checks.engine.catalogue import CATALOGUE
+from yikatong.checks.engine.frames import empty_findings
 from yikatong.checks.engine.inputs import INPUT_LABELS, AuditInputs
-from yikatong.checks.engine.rules import empty_findings
 
 # Rules run at once: Polars already spreads each one over the cores, so a few threads are enough to fill
 # the gaps between its steps.
