@@ -428,7 +428,7 @@ def _run_and_report(inputs: Any, codes: list[str] | None, out: Path | None, labe
     from rich.table import Table
 
     from yikatong.checks.engine import CATALOGUE, run
-    from yikatong.checks.engine.files import write_findings
+    from yikatong.checks.engine.files import summary_path, write_findings, write_summary
 
     with Progress(
         TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), console=console, transient=True
@@ -441,6 +441,7 @@ def _run_and_report(inputs: Any, codes: list[str] | None, out: Path | None, labe
         result = run(inputs, codes, progress)
     if out is not None:
         write_findings(result.findings, out, inputs.lines)
+        write_summary(result, out, period=label, notes=inputs.notes)
     table = Table(title=f"核查结果 / findings per rule（{label}，{inputs.lines.height}行）")
     table.add_column("规则 / rule")
     table.add_column("名称 / title")
@@ -454,7 +455,10 @@ def _run_and_report(inputs: Any, codes: list[str] | None, out: Path | None, labe
     console.print(table)
     for code, reason in result.skipped.items():
         typer.echo(f"  {code} 跳过 / skipped：{reason}")
-    where = f"，已写入 / written to {out}" if out is not None else ""
+    typer.echo(result.coverage_zh())
+    where = (
+        f"，已写入 / written to {out}（汇总 / summary: {summary_path(out).name}）" if out is not None else ""
+    )
     typer.echo(f"共 {result.findings.height} 条疑点{where}")
 
 

@@ -145,6 +145,63 @@ def test_offline_audit_writes_findings_and_reports_skipped_rules(tmp_path: Path)
     assert "DECEASED" in result.output
 
 
+def test_offline_audit_judges_every_line_of_a_roster_from_another_system(tmp_path: Path) -> None:
+    # GBK, lower-case x, stray spaces, empty accounts, a missing ID number, an unreadable amount, a typo.
+    directory = registry_dir(tmp_path)
+    typo = ANNA[:8] + ("1" if ANNA[8] != "1" else "2") + ANNA[9:]
+    roster = write_csv(
+        tmp_path,
+        [
+            ROSTER_HEADER,
+            ["1", "GL", "2026-10", ANNA.lower() + " ", "安娜", VILLAGE, "", "100.00", ""],
+            ["2", "GL", "2026-10", f" {BO}", "薄一", VILLAGE, "", "100.00", ""],
+            ["3", "GL", "2026-10", CHEN, "陈二", VILLAGE, "", "一百元", ""],
+            ["4", "GL", "2026-10", "", "无号", VILLAGE, "", "100.00", "62000000000009"],
+            ["5", "GL", "2026-10", typo, "安娜", VILLAGE, "", "100.00", ""],
+            ["6", "GL", "2026-10", DENG, "邓四", VILLAGE, "", "100.00", ""],
+        ],
+        name="roster.csv",
+        encoding="gbk",
+    )
+    previous = write_csv(
+        tmp_path,
+        [ROSTER_HEADER, ["1", "GL", "2026-09", CHEN, "陈二", VILLAGE, "", "100.00", ""]],
+        name="previous.csv",
+    )
+    out = tmp_path / "findings.csv"
+    result = run_audit(directory, roster, out=out, previous=previous)
+    assert result.exit_code == 0, result.output
+    assert "名册共6行，全部参与核查" in result.output
+    assert "未参与核查" not in result.output
+    # The unreadable amount is named, and its line still judged.
+    assert "有1行部分单元格无法读取（序号3；如序号3：金额：不是有效的数字）" in result.output
+    findings = pl.read_csv(out, infer_schema=False)
+    got = set(findings.select("序号", "规则").rows())
+    assert ("2", "CARD_INACTIVE") in got  # his card on file is lost
+    assert ("3", "DECEASED") in got and ("3", "NO_CARD") in got
+    assert ("4", "ID_INVALID") in got
+    assert ("5", "ID_INVALID") in got and ("5", "DUPLICATE") in got  # Anna's line again, mistyped
+    assert ("6", "NO_CARD") in got  # Deng is not in the cards registry
+    # Her empty account is her card on file; her mistyped second line (5) is paid to the same card.
+    assert {rule for number, rule in got if number == "1"} == {"INELIGIBLE", "SHARED_ACCOUNT"}
+    assert "MISSED" not in findings.get_column("规则").to_list()  # Chen has a line, unreadable or not
+    detail = dict(zip(findings.get_column("序号"), findings.get_column("说明"), strict=False))
+    assert findings.filter((pl.col("序号") == "4") & (pl.col("规则") == "ID_INVALID")).get_column("说明")[
+        0
+    ] == ("身份证号无效：缺少身份证号")
+    invalid = findings.filter((pl.col("序号") == "5") & (pl.col("规则") == "ID_INVALID")).get_column("说明")[
+        0
+    ]
+    assert invalid.startswith("身份证号无效：") and f"疑似为本村安娜（{ANNA}，差一位）" in invalid
+    assert "办理社保卡" in detail["6"]
+    summary = pl.read_csv(tmp_path / "findings.summary.csv", infer_schema=False)
+    facts = dict(zip(summary.get_column("项目"), summary.get_column("结果"), strict=False))
+    assert facts["名册行数"] == "6"
+    assert facts["核查范围"].startswith("名册共6行，全部参与核查")
+    assert facts["NO_CARD"] == "2"
+    assert facts["LATE"].startswith("跳过")
+
+
 def test_offline_audit_runs_only_the_chosen_rules(tmp_path: Path) -> None:
     directory = registry_dir(tmp_path)
     roster = write_xlsx(

@@ -23,8 +23,9 @@ import polars as pl
 from yikatong.bulk.idnumbers import known_places
 from yikatong.bulk.reader import PROBLEMS, ParsedTable, UnreadableFile, read_table
 from yikatong.bulk.schemas import KEYS, SCHEMAS
-from yikatong.checks.engine.catalogue import SEVERITY_ZH
+from yikatong.checks.engine.catalogue import CATALOGUE, SEVERITY_ZH
 from yikatong.checks.engine.inputs import AuditInputs
+from yikatong.checks.engine.runner import AuditResult
 from yikatong.core.periods import Period
 
 REGISTRY_KINDS = ("persons", "deaths", "cards", "cadres", "land", "policies")
@@ -65,7 +66,8 @@ LENIENT_ROSTER = "roster_audit"
 SCHEMAS.setdefault(
     LENIENT_ROSTER,
     tuple(
-        dataclasses.replace(column, kind="text") if column.name == "id_number" else column
+        # An empty ID number is an ID_INVALID finding (缺少身份证号), not a cell the reader refuses.
+        dataclasses.replace(column, kind="text", required=False) if column.name == "id_number" else column
         for column in SCHEMAS["roster"]
     ),
 )
@@ -172,13 +174,44 @@ def _note_unreadable_cells(parsed: ParsedTable, notes: list[str]) -> None:
     troubled = parsed.rows.filter(pl.col(PROBLEMS).is_not_null())
     if troubled.height == 0:
         return
-    rows = troubled.get_column("row_no").head(NOTE_ROWS).cast(pl.String).to_list()
+    # A line is named by its 序号 where it has one, else by its row in the file.
+    named = troubled.head(NOTE_ROWS).select(
+        pl.when(pl.col("line_no").is_not_null())
+        .then(pl.concat_str(pl.lit("序号"), pl.col("line_no").cast(pl.String)))
+        .otherwise(pl.concat_str(pl.lit("文件第"), pl.col("row_no").cast(pl.String), pl.lit("行")))
+    )
+    rows = named.to_series().to_list()
     more = "等" if troubled.height > NOTE_ROWS else ""
     first = str(troubled.get_column(PROBLEMS).first())
     notes.append(
-        f"申报名册文件“{parsed.source_name}”有{troubled.height}行部分单元格无法读取（第{'、'.join(rows)}行{more}；"
-        f"如第{rows[0]}行：{first}），这些行照常参与核查，需要这些单元格的规则不判断它们"
+        f"申报名册文件“{parsed.source_name}”有{troubled.height}行部分单元格无法读取（{'、'.join(rows)}{more}；"
+        f"如{rows[0]}：{first}），这些行照常参与核查，需要这些单元格的规则不判断它们"
     )
+
+
+def summary_path(out: Path) -> Path:
+    """Where the summary beside a findings export goes: findings.csv → findings.summary.csv."""
+    return out.with_name(f"{out.stem}.summary.csv")
+
+
+def write_summary(result: AuditResult, out: Path, *, period: str, notes: list[str]) -> Path:
+    """Write the run's summary beside the export: lines judged, findings or skip reason per rule, notes."""
+    counts = {row["rule"]: row["count"] for row in result.summary.iter_rows(named=True)}
+    rows = [
+        ("发放期间", "", period),
+        ("名册行数", "", str(result.lines)),
+        ("核查范围", "", result.coverage_zh()),
+    ]
+    for code, rule in CATALOGUE.items():
+        if code in counts:
+            rows.append((code, rule.title_zh, str(counts[code])))
+        elif code in result.skipped:
+            rows.append((code, rule.title_zh, f"跳过：{result.skipped[code]}"))
+    rows.extend(("说明", "", note) for note in notes)
+    frame = pl.DataFrame(rows, schema=["项目", "名称", "结果"], orient="row")
+    path = summary_path(out)
+    frame.write_csv(path, include_bom=True)
+    return path
 
 
 def write_findings(findings: pl.DataFrame, out: Path, lines: pl.DataFrame | None = None) -> Path:

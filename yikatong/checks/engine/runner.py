@@ -17,6 +17,7 @@ import polars as pl
 
 from yikatong.checks.engine.catalogue import CATALOGUE
 from yikatong.checks.engine.frames import empty_findings
+from yikatong.checks.engine.identity import links, unidentified
 from yikatong.checks.engine.inputs import INPUT_LABELS, AuditInputs
 
 # Rules run at once: Polars already spreads each one over the cores, so a few threads are enough to fill
@@ -31,6 +32,23 @@ class AuditResult:
     findings: pl.DataFrame
     skipped: dict[str, str]
     summary: pl.DataFrame
+    # Every line is judged: how many, and how many of them by a person linked to a mistyped ID number or
+    # by no person at all (ID_INVALID, SHARED_ACCOUNT and MISSED's "any line" only).
+    lines: int = 0
+    linked: int = 0
+    unidentified: int = 0
+
+    def coverage_zh(self) -> str:
+        """共N行，全部参与核查, and what the numbers behind it are."""
+        parts = []
+        if self.linked:
+            parts.append(f"{self.linked}行身份证号有误，已按疑似本人核查")
+        if self.unidentified:
+            parts.append(
+                f"{self.unidentified}行身份证号无效或缺失且无法对应到登记人员，只参与不需要人员信息的规则"
+            )
+        tail = f"（其中{'；'.join(parts)}）" if parts else ""
+        return f"名册共{self.lines}行，全部参与核查{tail}"
 
 
 def run(
@@ -72,4 +90,11 @@ def run(
     summary = pl.DataFrame(
         counts, schema={"rule": pl.String, "title": pl.String, "count": pl.Int64}, orient="row"
     )
-    return AuditResult(findings=findings, skipped=skipped, summary=summary)
+    return AuditResult(
+        findings=findings,
+        skipped=skipped,
+        summary=summary,
+        lines=inputs.lines.height,
+        linked=links(inputs).height,
+        unidentified=unidentified(inputs).height,
+    )
