@@ -124,6 +124,22 @@ def check_digits(first17: pl.Series) -> pl.Series:
     return pl.Series(list(ID_CHECK)).gather(total % 11)
 
 
+def mistype(ids: pl.Series, rng: np.random.Generator) -> pl.Series:
+    """The ID numbers as a clerk mistypes them: one of the first 17 digits changed, or two adjacent different
+    digits swapped. Either always breaks the check digit (the weights and their adjacent differences are
+    never 0 mod 11)."""
+    typed = []
+    for number in ids.to_list():
+        digits = list(number)
+        at = int(rng.integers(0, 16))
+        if rng.random() < 0.5 and digits[at] != digits[at + 1]:
+            digits[at], digits[at + 1] = digits[at + 1], digits[at]
+        else:
+            digits[at] = str((int(digits[at]) + int(rng.integers(1, 10))) % 10)
+        typed.append("".join(digits))
+    return pl.Series(typed, dtype=pl.String)
+
+
 def yuan(fen: pl.Expr) -> pl.Expr:
     return (fen // 100).cast(pl.String) + "." + (fen % 100).cast(pl.String).str.zfill(2)
 
@@ -347,6 +363,16 @@ def build(out: Path, persons: int, seed: int) -> dict[str, float]:
     )
     update(rows.with_columns(bad.alias("bad")), "ID_INVALID", id=pl.col("bad"))
     invalid_persons = rows["p"].implode()
+    # A mistyped number no registry can tie to anybody: another name, an account of nobody. ID_INVALID only.
+    rows = b.pick(clean.filter(~pl.col("p").is_in(in_base)), n, "ID_INVALID of nobody")
+    strangers = rows.with_columns(
+        mistype(rows["id"], b.rng).alias("id"),
+        pl.lit("查无此人").alias("name"),
+        fresh_accounts(rows.height).alias("account"),
+    )
+    extra_lines.append(_line(strangers, "NCDB", pl.lit("1"), pl.lit(NCDB_FEN), tags=pl.lit(["ID_INVALID"])))
+    b.counts["ID_INVALID"] += rows.height
+    strangers_p = rows["p"].implode()
 
     # DECEASED: NCDB for the dead who still hold an active card.
     dead = people.filter(
@@ -355,17 +381,38 @@ def build(out: Path, persons: int, seed: int) -> dict[str, float]:
     rows = b.pick(dead, n, "DECEASED")
     extra_lines.append(_line(rows, "NCDB", pl.lit("1"), pl.lit(NCDB_FEN), tags=pl.lit(["DECEASED"])))
     b.counts["DECEASED"] = rows.height
+    rows = b.pick(dead, n, "DECEASED behind a mistyped ID number")
+    typos = rows.with_columns(mistype(rows["id"], b.rng).alias("id"))
+    extra_lines.append(
+        _line(typos, "NCDB", pl.lit("1"), pl.lit(NCDB_FEN), tags=pl.lit(["ID_INVALID", "DECEASED"]))
+    )
+    b.counts["DECEASED"] += rows.height
+    b.counts["ID_INVALID"] = b.counts.get("ID_INVALID", 0) + rows.height
     deceased_controls = b.pick(dead, n, "deceased controls")
 
     # DUPLICATE: a baseline line twice (not GDDL: a repeated GDDL line also exceeds the household's area).
     rows = b.pick(one_line.filter(pl.col("policy") != "GDDL"), n, "DUPLICATE")
     extra_lines.append(rows.drop("r"))
     b.counts["DUPLICATE"] = rows.height
+    # The same again with the ID number mistyped on the copy: still the person's second line (linked through
+    # name and account), and two numbers as written on one account (SHARED_ACCOUNT, computed below).
+    rows = b.pick(one_line.filter(pl.col("policy") != "GDDL"), n, "DUPLICATE behind a mistyped ID number")
+    copies = rows.drop("r").with_columns(
+        mistype(rows["id"], b.rng).alias("id"), pl.lit(["ID_INVALID"], dtype=pl.List(pl.String)).alias("tags")
+    )
+    extra_lines.append(copies)
+    b.counts["DUPLICATE"] += rows.height
+    b.counts["ID_INVALID"] = b.counts.get("ID_INVALID", 0) + rows.height
+    b.counts["SHARED_ACCOUNT"] = 2 * rows.height
 
     # NO_CARD: NCDB for persons without any card, on an account of nobody.
     no_card = people.filter(pl.col("cards").is_null() & ~pl.col("dead") & ~pl.col("cadre_hh"))
     rows = b.pick(no_card, n, "NO_CARD")
-    rows = rows.with_columns(fresh_accounts(rows.height).alias("account"))
+    # Half name an account of nobody, half leave 银行账号 empty (the card on file, and there is none).
+    named = pl.Series(np.arange(rows.height) % 2 == 0)
+    rows = rows.with_columns(
+        pl.when(named).then(fresh_accounts(rows.height)).otherwise(pl.lit(None, pl.String)).alias("account")
+    )
     extra_lines.append(_line(rows, "NCDB", pl.lit("1"), pl.lit(NCDB_FEN), tags=pl.lit(["NO_CARD"])))
     b.counts["NO_CARD"] = rows.height
 
@@ -392,7 +439,7 @@ def build(out: Path, persons: int, seed: int) -> dict[str, float]:
         tags=pl.lit(["ACCOUNT_MISMATCH"]),
     )
     b.counts["ACCOUNT_MISMATCH"] += rows.height
-    b.counts["SHARED_ACCOUNT"] = 2 * rows.height
+    b.counts["SHARED_ACCOUNT"] += 2 * rows.height
 
     # OVER_STANDARD / UNDER_STANDARD.
     for rule, sign in (("OVER_STANDARD", 1), ("UNDER_STANDARD", -1)):
@@ -458,6 +505,11 @@ def build(out: Path, persons: int, seed: int) -> dict[str, float]:
     rows = b.pick(one_line.filter(pl.col("id").str.ends_with("X")), n, "lower-case x controls")
     update(rows, None, id=pl.col("id").str.to_lowercase())
 
+    # Negative controls: 银行账号 left empty on clean lines (the person's own active card on file), and an
+    # amount nobody can read on a clean line of a person paid last period: no finding, and not MISSED.
+    blank_accounts = b.pick(one_line, n, "empty-account controls")["r"].implode()
+    unreadable_amounts = b.pick(one_line, n, "unreadable-amount controls")["r"].implode()
+
     # Apply the updates to the baseline and add the extra lines.
     upd = pl.concat(updates)
     assert upd["r"].is_unique().all(), "two injections on one line"
@@ -470,6 +522,13 @@ def build(out: Path, persons: int, seed: int) -> dict[str, float]:
             .otherwise(pl.col("tags"))
             .alias("tags"),
         )
+        .with_columns(
+            pl.when(pl.col("r").is_in(blank_accounts))
+            .then(None)
+            .otherwise(pl.col("account"))
+            .alias("account"),
+            pl.when(pl.col("r").is_in(unreadable_amounts)).then(None).otherwise(pl.col("fen")).alias("fen"),
+        )
         .select("p", *LINE_COLUMNS, "tags")
     )
     current = pl.concat(
@@ -479,16 +538,24 @@ def build(out: Path, persons: int, seed: int) -> dict[str, float]:
         "line_no", offset=1
     )
 
-    # Relational truth from the finished roster (lines with a valid ID only).
-    valid = current.filter(~pl.col("p").is_in(invalid_persons))
-    duplicate = valid.filter(pl.int_range(pl.len()).over("id", "policy", order_by="line_no") > 0).select(
+    # Relational truth from the finished roster. A line is its person's (p) unless its number is a stranger's
+    # typo: a mistyped number of a registered person is linked to them through name and account.
+    identified = current.filter(~pl.col("p").is_in(strangers_p))
+    duplicate = identified.filter(pl.int_range(pl.len()).over("p", "policy", order_by="line_no") > 0).select(
         "line_no", "id", pl.lit("DUPLICATE").alias("rule")
     )
-    shared = valid.filter(pl.col("id").n_unique().over("account") > 1).select(
-        "line_no", "id", pl.lit("SHARED_ACCOUNT").alias("rule")
+    # An empty account is the person's card on file; numbers are counted as written.
+    own = people.select("p", pl.col("account").alias("own"))
+    paid_to = current.join(own, on="p", how="left").with_columns(
+        pl.coalesce("account", "own").alias("paid_to")
     )
-    both = valid.filter(pl.col("policy").is_in(["NCDB", "TKGY"])).filter(
-        pl.col("policy").n_unique().over("id") > 1
+    shared = (
+        paid_to.filter(pl.col("paid_to").is_not_null())
+        .filter(pl.col("id").n_unique().over("paid_to") > 1)
+        .select("line_no", "id", pl.lit("SHARED_ACCOUNT").alias("rule"))
+    )
+    both = identified.filter(pl.col("policy").is_in(["NCDB", "TKGY"])).filter(
+        pl.col("policy").n_unique().over("p") > 1
     )
     exclusive = both.select("line_no", "id", pl.lit("EXCLUSIVE").alias("rule"))
     tagged = current.select("line_no", "id", pl.col("tags").alias("rule")).explode("rule").drop_nulls("rule")
@@ -539,7 +606,7 @@ def _write_roster(lines: pl.DataFrame, period: str, path: Path) -> None:
         pl.col("name").alias("姓名"),
         pl.col("village").alias("村代码"),
         pl.col("qty").alias("数量"),
-        yuan(pl.col("fen")).alias("金额"),
+        pl.when(pl.col("fen").is_null()).then(pl.lit("不详")).otherwise(yuan(pl.col("fen"))).alias("金额"),
         pl.col("account").alias("银行账号"),
     ).write_csv(path)
 

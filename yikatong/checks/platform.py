@@ -2,9 +2,10 @@
 
 A check runs over a ``LineSet``: any set of roster lines named by periods, line states, policy, region and
 (optionally) rosters — the accepted lines of one roster awaiting approval, every line in flight in a county,
-or the approved lines of a year for a post-hoc audit. Each line carries the account it would be paid to (the
-person's open card). Registries are loaded once per run and only for the people concerned (the lines'
-persons, last period's beneficiaries and their households); ID numbers and accounts are decrypted column by
+or the approved lines of a year for a post-hoc audit. Each line carries the account it names, if any; an
+empty one is the person's card on file, looked up by the engine (NO_CARD when there is none). Registries
+are loaded once per run and only for the people concerned (the lines' persons, last period's
+beneficiaries and their households); ID numbers and accounts are decrypted column by
 column for the run only and never leave the process. Findings name the roster line by its id.
 """
 
@@ -101,13 +102,13 @@ META_SCHEMA = {
 def read_lines(where: str, params: list[Any], registries: Registries) -> tuple[pl.DataFrame, pl.DataFrame]:
     """The lines matching ``where`` as the engine's roster frame, and their ids (roster, person, policy).
 
-    The ID number and the account come from the run's already decrypted registries (joined on the person),
-    so no line is decrypted on its own.
+    The ID number comes from the run's already decrypted registries (joined on the person). The account is
+    the one the line names, or null for the person's card on file, which the engine looks up itself.
     """
     sql = (
         "SELECT l.id AS row_no, l.id AS line_no, pol.code AS policy_code, l.period, p.name, "
         "r.village_id AS village_code, CAST(l.quantity AS varchar(24)) AS quantity, l.amount_fen, "
-        "l.roster_id, l.person_id, l.policy_id "
+        "l.account_no AS enc_account, l.roster_id, l.person_id, l.policy_id "
         f"{LINES_FROM} JOIN registry_person p ON p.id = l.person_id WHERE {where}"
     )
     ints = dict.fromkeys(("row_no", "line_no", "amount_fen", "roster_id", "person_id", "policy_id"), pl.Int64)
@@ -117,9 +118,8 @@ def read_lines(where: str, params: list[Any], registries: Registries) -> tuple[p
     meta = frame.select(
         "row_no", "roster_id", "person_id", "policy_id", pl.col("village_code").alias("region_code"), "period"
     )
-    frame = frame.join(registries.ids, on="person_id", how="left").join(
-        registries.open_accounts, on="person_id", how="left"
-    )
+    frame = _decrypt(frame, "enc_account", "line.account_no", "account_no")
+    frame = frame.join(registries.ids, on="person_id", how="left")
     lines = (
         _quantity(frame)
         .with_columns(yuan(pl.col("amount_fen")).alias("amount"))
@@ -134,9 +134,8 @@ class Registries:
 
     persons: pl.DataFrame
     cards: pl.DataFrame
-    # person_id → id_number, and person_id → the account of the person's open card (lost/frozen included).
+    # person_id → id_number.
     ids: pl.DataFrame
-    open_accounts: pl.DataFrame
     deaths: pl.DataFrame | None = None
     cadres: pl.DataFrame | None = None
     land: pl.DataFrame | None = None
@@ -145,7 +144,8 @@ class Registries:
 
 
 def _people(line_set: LineSet) -> tuple[str, list[Any]]:
-    """SQL for the ids of the persons concerned: on the lines, or paid last period under the same scope."""
+    """SQL for the ids of the persons concerned: on the lines, paid last period under the same scope, or
+    holding a card whose account a line names."""
     parts, params = [], []
     for period in line_set.periods:
         previous = LineSet(
@@ -157,6 +157,13 @@ def _people(line_set: LineSet) -> tuple[str, list[Any]]:
         for chosen in (line_set.where(period), previous.where()):
             parts.append(f"SELECT l.person_id {LINES_FROM} WHERE {chosen[0]}")
             params.extend(chosen[1])
+        # The holders of the accounts the lines name: "该账号登记在他人名下" needs the other person's card.
+        where, where_params = line_set.where(period)
+        parts.append(
+            f"SELECT c.person_id {LINES_FROM} JOIN registry_socialsecuritycard c "
+            f"ON c.account_bidx = l.account_bidx WHERE {where} AND l.account_bidx <> ''"
+        )
+        params.extend(where_params)
     return " UNION ".join(parts), params
 
 
@@ -213,12 +220,7 @@ def load_registries(line_set: LineSet) -> Registries:
     # A card is held by its person (代持 is refused when a card is registered): the holder is the person.
     holders = persons.select("person_id", "id_number", pl.col("name").alias("holder_name"))
     cards = cards.join(holders, on="person_id", how="left")
-    open_accounts = (
-        cards.filter(pl.col("status") != "closed")
-        .unique("person_id", keep="first")
-        .select("person_id", "account_no")
-    )
-    found = Registries(persons=persons, cards=cards.drop("person_id"), ids=ids, open_accounts=open_accounts)
+    found = Registries(persons=persons, cards=cards.drop("person_id"), ids=ids)
     for kind, (snapshot, frame) in snapshots.items():
         setattr(found, kind, frame)
         found.sources[kind] = f"{snapshot.source}，{timezone.localtime(snapshot.uploaded_at):%Y-%m}导入"
@@ -413,6 +415,7 @@ def inputs_for(line_set: LineSet, period: str, registries: Registries) -> Period
         history=history,
         events=_events(line_set, period),
         sources=dict(registries.sources),
+        mask_ids=True,
     )
     # The platform's rate tables come straight from the published versions, tiers included, rather than
     # from the flat FORMATS rows that files carry (which cannot say "一级/二级").

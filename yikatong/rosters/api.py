@@ -34,6 +34,8 @@ class LineIn(Schema):
     id_number: str
     quantity: Decimal = Decimal(1)
     amount: str | None = None
+    # Empty: the person's social security card on file (一人一卡).
+    account_no: str = ""
 
 
 class RosterIn(Schema):
@@ -149,9 +151,17 @@ def roster_open(request: HttpRequest, payload: RosterIn) -> Status[RosterOut]:
                 amount_fen = yuan_to_fen(line.amount) if line.amount else None
             except InvalidAmount as exc:
                 raise ValidationError(f"第{number}行：{exc}") from exc
-            services.roster_line_add(
-                user=request.user, roster=roster, person=person, quantity=line.quantity, amount_fen=amount_fen
-            )
+            try:
+                services.roster_line_add(
+                    user=request.user,
+                    roster=roster,
+                    person=person,
+                    quantity=line.quantity,
+                    amount_fen=amount_fen,
+                    account_no=line.account_no,
+                )
+            except ValidationError as exc:
+                raise ValidationError(f"第{number}行：{'；'.join(exc.messages)}") from exc
     return Status(201, _detail(request, get_object_or_404(_visible(request), pk=roster.pk)))
 
 

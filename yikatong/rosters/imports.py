@@ -1,9 +1,11 @@
 """Roster uploads: a village's declaration file becomes roster lines in one set-based write.
 
 The file is read and checked by the bulk reader; every line must name this roster's policy, period and
-village and a registered person of the village who is not on the roster yet. Each line's standard amount
-comes from the one amount function; a typed amount that differs is kept and flagged. A file with bad lines is
-refused unless the user accepts a partial upload; the bad lines always come back as an error report.
+village and a registered person of the village who is not on the roster yet. The 银行账号 may be empty (the
+person's card on file, 一人一卡); one that is given is kept, and the checks say whether it is the card's.
+Each line's standard amount comes from the one amount function; a typed amount that differs is kept and
+flagged. A file with bad lines is refused unless the user accepts a partial upload; the bad lines always
+come back as an error report.
 """
 
 from __future__ import annotations
@@ -32,7 +34,7 @@ from yikatong.core.uploads import save_error_report
 from yikatong.policies.domain.amount import Beneficiary, Standard, standard_amount
 from yikatong.policies.selectors import standard_of
 from yikatong.rosters.domain import workflow
-from yikatong.rosters.models import LineState, Roster
+from yikatong.rosters.models import CARD_ACCOUNT_INDEX, LineState, Roster
 
 KIND = "roster"
 # Rosters join the registry on the same blind index as every registry table.
@@ -40,8 +42,9 @@ ID_INDEX = "person.id_number"
 
 LINE_COLUMNS = [
     "roster_id", "line_no", "person_id", "policy_id", "period", "quantity", "amount_fen", "standard_fen",
-    "amount_differs", "ineligible_reason", "state", "reason",
+    "amount_differs", "account_no", "account_bidx", "ineligible_reason", "state", "reason",
 ]  # fmt: skip
+ACCOUNT_CONTEXT = "line.account_no"
 
 PERSON_SCHEMA = {
     "person_id": pl.Int64,
@@ -202,7 +205,13 @@ def _lines(rows: pl.DataFrame, roster: Roster) -> tuple[pl.DataFrame, list[pl.Da
     rows = rows.join(taken.select("row_no"), on="row_no", how="anti")
 
     lines = with_amounts(rows.with_columns(pl.col("quantity").fill_null("1")), standard, Period.parse(period))
+    # An empty 银行账号 is the person's card on file: stored empty, judged by the checks (NO_CARD).
+    named = lines.get_column("account_no").to_list()
+    declared = key_ring().encrypt_many(named, context=ACCOUNT_CONTEXT)
+    indexed = key_ring().blind_index_many(named, context=CARD_ACCOUNT_INDEX)
     lines = lines.with_columns(
+        pl.Series("account_no", declared, dtype=pl.String).fill_null(""),
+        pl.Series("account_bidx", indexed, dtype=pl.String).fill_null(""),
         pl.lit(roster.pk).alias("roster_id"),
         pl.lit(roster.policy_id).alias("policy_id"),
         pl.lit(period).alias("period"),

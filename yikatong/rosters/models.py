@@ -9,6 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from yikatong.accounts.restrict import RestrictedManager, Scope
+from yikatong.core.fields import EncryptedTextField
 from yikatong.core.models import Region
 from yikatong.policies.models import Policy, PolicyVersion
 from yikatong.registry.models import Person
@@ -58,6 +59,10 @@ class LineState(models.TextChoices):
     RETURNED = "returned", _("核查疑点属实，退回村（社区）更正")
 
 
+# A line's named account is indexed as the card registry indexes its accounts, so its card's holder is found.
+CARD_ACCOUNT_INDEX = "card.account_no"
+
+
 class RosterLine(models.Model):
     """名册行: one person on a roster, with the quantity, the typed amount and the standard amount."""
 
@@ -70,6 +75,11 @@ class RosterLine(models.Model):
     amount_fen = models.BigIntegerField("申报金额（分）")
     standard_fen = models.BigIntegerField("标准金额（分）", null=True, blank=True)
     amount_differs = models.BooleanField("申报金额与标准不符", default=False)
+    # The account the line names, if it names one; empty means the person's social security card on file
+    # (一人一卡): the checks compare either with the card registry (NO_CARD, ACCOUNT_MISMATCH).
+    account_no = EncryptedTextField("银行账号", blank=True, default="", context="line.account_no")
+    # The card registry's blind index of that account (context card.account_no), to find its card's holder.
+    account_bidx = models.CharField(max_length=64, blank=True, default="", editable=False)
     ineligible_reason = models.CharField("不符合条件的原因", max_length=300, blank=True)
     state = models.CharField("审核状态", max_length=16, choices=LineState.choices, default=LineState.PENDING)
     reason = models.CharField("审核意见", max_length=300, blank=True)

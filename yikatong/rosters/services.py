@@ -18,6 +18,9 @@ from django.utils import timezone
 
 from yikatong.accounts.restrict import AccessDenied, ensure_in_scope
 from yikatong.audit.services import audit_record
+from yikatong.bulk.kinds import Context, check_cells
+from yikatong.bulk.schemas import SCHEMAS
+from yikatong.core.fields import blind_index
 from yikatong.core.models import Region, RegionLevel
 from yikatong.core.periods import InvalidPeriod, Period
 from yikatong.core.tables import insert_frame, read_frame
@@ -27,7 +30,15 @@ from yikatong.policies.selectors import standard_of, version_for
 from yikatong.registry.models import DeathRecord, Person, RegistryKind
 from yikatong.registry.selectors import latest_snapshot
 from yikatong.rosters.domain import workflow
-from yikatong.rosters.models import LineState, Objection, ObjectionState, Roster, RosterEvent, RosterLine
+from yikatong.rosters.models import (
+    CARD_ACCOUNT_INDEX,
+    LineState,
+    Objection,
+    ObjectionState,
+    Roster,
+    RosterEvent,
+    RosterLine,
+)
 
 
 def _move(
@@ -124,10 +135,31 @@ def _standard_for(roster: Roster, person: Person, quantity: Decimal) -> tuple[in
 
 
 @transaction.atomic
+def declared_account(text: str) -> str:
+    """The account a line names, checked as the roster file's 银行账号 is ("": the person's card on file)."""
+    column = next(column for column in SCHEMAS["roster"] if column.name == "account_no")
+    checked = check_cells([text], column, Context(today=timezone.localdate()))
+    error = checked.get_column("error")[0]
+    if error:
+        raise ValidationError({"account_no": f"银行账号：{error}"})
+    return checked.get_column("value")[0] or ""
+
+
 def roster_line_add(
-    *, user: Any, roster: Roster, person: Person, quantity: Decimal, amount_fen: int | None = None
+    *,
+    user: Any,
+    roster: Roster,
+    person: Person,
+    quantity: Decimal,
+    amount_fen: int | None = None,
+    account_no: str = "",
 ) -> RosterLine:
-    """Add one line by hand; the standard amount is computed, a differing typed amount kept and flagged."""
+    """Add one line by hand; the standard amount is computed, a differing typed amount kept and flagged.
+
+    An empty ``account_no`` is the person's social security card on file; a person without a card yet may
+    still be declared (the checks' NO_CARD then holds the line until HRSS records a card).
+    """
+    account = declared_account(account_no)
     roster = _locked(user, roster)
     if roster.state not in workflow.EDITABLE:
         raise ValidationError("名册已提交，不能再修改；如需更正请等待退回")
@@ -147,6 +179,8 @@ def roster_line_add(
                 amount_fen=typed,
                 standard_fen=standard,
                 amount_differs=standard is not None and typed != standard,
+                account_no=account,
+                account_bidx=blind_index(account, context=CARD_ACCOUNT_INDEX) or "",
                 ineligible_reason=reason,
             )
     except IntegrityError as exc:
@@ -155,7 +189,13 @@ def roster_line_add(
         action="roster.line_add",
         obj=line,
         region_code=roster.village_id,
-        after={"person": person.pk, "quantity": str(quantity), "amount_fen": typed, "standard_fen": standard},
+        after={
+            "person": person.pk,
+            "quantity": str(quantity),
+            "amount_fen": typed,
+            "standard_fen": standard,
+            "account_no": account,
+        },
         actor=user,
     )
     return line
@@ -173,7 +213,10 @@ def roster_line_remove(*, user: Any, line: RosterLine) -> None:
 
 @transaction.atomic
 def roster_prefill(*, user: Any, roster: Roster) -> int:
-    """Copy last period's approved lines, minus persons now dead or moved away (the monthly roll-over)."""
+    """Copy last period's approved lines, minus persons now dead or moved away (the monthly roll-over).
+
+    A line keeps the account it named (still encrypted under the same context), or the card on file.
+    """
     from yikatong.rosters.imports import LINE_COLUMNS, with_amounts
 
     roster = _locked(user, roster)
@@ -183,7 +226,7 @@ def roster_prefill(*, user: Any, roster: Roster) -> int:
     previous = read_frame(
         "SELECT l.person_id, CAST(l.quantity AS varchar(20)) AS quantity, "
         "CAST(p.birth_date AS varchar(10)) AS birth_date, p.village_id AS person_village, "
-        "p.relation, p.id_bidx "
+        "p.relation, p.id_bidx, l.account_no, l.account_bidx "
         "FROM rosters_rosterline l JOIN registry_person p ON p.id = l.person_id "
         "WHERE l.policy_id = %s AND l.period = %s AND l.state = 'approved' AND p.village_id = %s "
         "ORDER BY l.line_no",

@@ -157,6 +157,7 @@ def _add_line(request: HttpRequest, roster: Roster) -> None:
         person=found.persons[0],
         quantity=_quantity(request.POST.get("quantity", "")),
         amount_fen=amount,
+        account_no=request.POST.get("account_no", ""),
     )
     messages.success(request, _("已添加第%(n)s行") % {"n": line.line_no})
 

@@ -97,12 +97,12 @@ def identified_lines(inputs: AuditInputs) -> pl.DataFrame:
                 pl.col("id_number").alias(WRITTEN),
             )
             valid = pl.concat([valid, typos.select(valid.columns)]).sort("row_no")
-        return _cards_on_file(inputs, valid)
+        return cards_on_file(inputs, valid)
 
     return frame_of(inputs, "identified_lines", build)
 
 
-def _cards_on_file(inputs: AuditInputs, lines: pl.DataFrame) -> pl.DataFrame:
+def cards_on_file(inputs: AuditInputs, lines: pl.DataFrame) -> pl.DataFrame:
     """Empty accounts filled with the person's active card account, else the account of a card on file."""
     empty = lines.get_column("account_no").is_null()
     if inputs.cards is None or not empty.any():

@@ -37,6 +37,7 @@ from yikatong.checks.engine.frames import (
 from yikatong.checks.engine.identity import (
     ID_ERROR,
     WRITTEN,
+    cards_on_file,
     id_errors,
     identified_lines,
     links,
@@ -316,7 +317,8 @@ def shared_account(inputs: AuditInputs) -> pl.DataFrame:
     ).filter(pl.col("account_no").is_not_null())
     every = here.select("account_no", "__number")
     if inputs.history is not None:
-        paid = inputs.history.select("account_no", pl.col("id_number").alias("__number"))
+        history = cards_on_file(inputs, inputs.history)
+        paid = history.select("account_no", pl.col("id_number").alias("__number"))
         every = pl.concat([every, paid.filter(pl.col("account_no").is_not_null())])
     groups = (
         repeated(every, ["account_no"])
