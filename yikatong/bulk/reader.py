@@ -6,7 +6,8 @@ schema, normalises and checks every cell with whole-column Polars expressions, a
 silently: ``rows.height + rejected.height == total_rows``.
 
 With ``keep_every_row`` nothing is refused: every row is in ``rows``, a cell that cannot be read is null
-there, and the row says which cells (``UNREADABLE``, a list of column names) and why (``PROBLEMS``). The
+there, and the row says which cells (``UNREADABLE``: their column names, each followed by a comma; null
+when every cell could be read) and why (``PROBLEMS``). The
 offline audit reads rosters this way, because a line that is in the file is never outside the audit.
 """
 
@@ -226,7 +227,7 @@ def _check(
         overflow = pl.when(cells).then(pl.lit(SPARE_CELLS))
     checked = data.select(ROW_NO, overflow.alias(REASONS))
     if note_unreadable:
-        checked = checked.with_columns(pl.lit([], dtype=pl.List(pl.String)).alias(UNREADABLE))
+        checked = checked.with_columns(pl.lit(None, pl.String).alias(UNREADABLE))
     # One column at a time: its helper columns are dropped before the next column's are made, which keeps
     # the peak memory of a million-row file near the size of the file itself.
     for column in schema:
@@ -242,11 +243,10 @@ def _check(
                 pl.concat_str(pl.lit(f"{column.chinese}："), pl.col(ERROR)),
             )
             if note_unreadable:
-                unreadable = pl.col(UNREADABLE)
                 checked = checked.with_columns(
                     pl.when(pl.col(ERROR).is_not_null())
-                    .then(unreadable.list.concat(pl.lit([column.name], dtype=pl.List(pl.String))))
-                    .otherwise(unreadable)
+                    .then(pl.concat_str(pl.col(UNREADABLE).fill_null(""), pl.lit(f"{column.name},")))
+                    .otherwise(pl.col(UNREADABLE))
                     .alias(UNREADABLE)
                 )
             checked = checked.drop(ERROR)

@@ -21,7 +21,7 @@ from pathlib import Path
 import polars as pl
 
 from yikatong.bulk.idnumbers import known_places
-from yikatong.bulk.reader import PROBLEMS, ParsedTable, UnreadableFile, read_table
+from yikatong.bulk.reader import PROBLEMS, UNREADABLE, ParsedTable, UnreadableFile, read_table
 from yikatong.bulk.schemas import KEYS, SCHEMAS
 from yikatong.checks.engine.catalogue import CATALOGUE, SEVERITY_ZH
 from yikatong.checks.engine.inputs import AuditInputs
@@ -54,7 +54,7 @@ NOTE_ROWS = 10
 AUDIT_COLUMNS: dict[str, tuple[str, ...]] = {
     "persons": ("id_number", "name", "village_code", "household_id"),
     "deaths": ("id_number", "death_date"),
-    "cards": ("id_number", "holder_name", "account_no", "status"),
+    "cards": ("id_number", "account_no", "status"),
     "cadres": ("id_number", "position"),
     "land": ("household_id", "contractor_id_number", "contract_area_mu"),
     "previous": ("id_number", "policy_code", "period"),
@@ -103,6 +103,10 @@ def load_directory(directory: Path, roster: Path, previous: Path | None, period:
         path = registry_file(directory, kind)
         if path is not None:
             jobs[kind] = (path, kind, AUDIT_COLUMNS.get(kind))
+    if "cards" in jobs and "persons" not in jobs:
+        # Without a persons file, a mistyped ID number is linked through the cardholder's name (identity).
+        path, kind, columns = jobs["cards"]
+        jobs["cards"] = (path, kind, (*(columns or ()), "holder_name"))
     jobs["roster"] = (roster, LENIENT_ROSTER, None)
     if previous is not None:
         jobs["previous"] = (previous, "roster", AUDIT_COLUMNS["previous"])
@@ -117,6 +121,10 @@ def load_directory(directory: Path, roster: Path, previous: Path | None, period:
             _note_refused(parsed[kind], KIND_ZH[kind], notes)
     lines = parsed["roster"]
     _note_unreadable_cells(lines, notes)
+    # The reasons are in the notes now; which cells could not be read the rules still ask, if any.
+    lines.rows = lines.rows.drop(PROBLEMS)
+    if lines.rows.get_column(UNREADABLE).null_count() == lines.rows.height:
+        lines.rows = lines.rows.drop(UNREADABLE)
     other = lines.rows.filter(pl.col("period") != str(period)).height
     if other:
         notes.append(f"申报名册中有{other}行的发放期间不是{period}，照常核查")

@@ -115,4 +115,5 @@ def cell_unreadable(lines: pl.DataFrame, column: str) -> pl.Expr:
     """Whether a line's cell in ``column`` was given but could not be read (null and not just empty)."""
     if UNREADABLE not in lines.columns:
         return pl.lit(False)
-    return pl.col(UNREADABLE).list.contains(column).fill_null(False)
+    # The reader writes each column's name followed by a comma ("amount,quantity,").
+    return pl.col(UNREADABLE).str.contains(f"(^|,){column},", literal=False).fill_null(False)

@@ -81,25 +81,46 @@ def unidentified(inputs: AuditInputs) -> pl.DataFrame:
 def identified_lines(inputs: AuditInputs) -> pl.DataFrame:
     """The lines whose person is known: valid ID numbers, and invalid ones linked to a registered person.
 
-    ``id_number`` is the person's number (the linked one for a typo), ``WRITTEN`` the number on the line,
-    and an empty ``account_no`` is the person's card on file.
+    ``id_number`` is the person's number (the linked one for a typo: ``as_written`` has the numbers on the
+    lines), and an empty ``account_no`` is the person's card on file.
     """
 
     def build() -> pl.DataFrame:
         errors = id_errors(inputs)
-        valid = keep(errors, pl.col(ID_ERROR).is_null()).drop(ID_ERROR)
-        valid = valid.with_columns(pl.col("id_number").alias(WRITTEN))
         linked = links(inputs)
-        if linked.height:
-            typos = errors.join(linked.select("row_no", "__linked"), on="row_no").select(
-                pl.exclude(ID_ERROR, "__linked", "id_number"),
-                pl.col("__linked").alias("id_number"),
-                pl.col("id_number").alias(WRITTEN),
-            )
-            valid = pl.concat([valid, typos.select(valid.columns)]).sort("row_no")
-        return cards_on_file(inputs, valid)
+        if linked.height == 0:
+            return cards_on_file(inputs, keep(errors, pl.col(ID_ERROR).is_null()).drop(ID_ERROR))
+        # The linked person's number in place of the typo, in the line's own row: one filter, one chunk.
+        person = join_unique(errors.select("row_no"), linked.select("row_no", "__linked"), "row_no")
+        judged = errors.with_columns(
+            pl.coalesce(person.get_column("__linked"), pl.col("id_number")).alias("id_number"),
+            person.get_column("__linked").is_not_null().alias("__is_linked"),
+        )
+        kept = keep(judged, pl.col(ID_ERROR).is_null() | pl.col("__is_linked")).drop(ID_ERROR, "__is_linked")
+        return cards_on_file(inputs, kept)
 
     return frame_of(inputs, "identified_lines", build)
+
+
+def as_written(inputs: AuditInputs) -> pl.DataFrame:
+    """Every line's row, ID number as written (null if none), account (the card on file where empty, for
+    identified persons) and project code: what SHARED_ACCOUNT and MISSED count."""
+
+    def build() -> pl.DataFrame:
+        columns = ["row_no", "id_number", "account_no", "policy_code"]
+        written = identified_lines(inputs).select(columns)
+        typos = link_notes(inputs)
+        if typos.height:
+            number = join_unique(written.select("row_no"), typos.select("row_no", WRITTEN), "row_no")
+            written = written.with_columns(
+                pl.coalesce(number.get_column(WRITTEN), pl.col("id_number")).alias("id_number")
+            )
+        strangers = unidentified(inputs)
+        if strangers.height:
+            written = pl.concat([written, strangers.select(columns)], rechunk=False)
+        return written
+
+    return frame_of(inputs, "as_written", build)
 
 
 def cards_on_file(inputs: AuditInputs, lines: pl.DataFrame) -> pl.DataFrame:
@@ -108,13 +129,15 @@ def cards_on_file(inputs: AuditInputs, lines: pl.DataFrame) -> pl.DataFrame:
     if inputs.cards is None or not empty.any():
         return lines
     at = empty.arg_true()
+    people = lines.get_column("id_number").gather(at)
+    # Only the cards of these people are sorted (the active one first): usually a few among many.
     own = (
-        inputs.cards.filter(pl.col("account_no").is_not_null())
+        inputs.cards.filter(pl.col("id_number").is_in(people.implode()) & pl.col("account_no").is_not_null())
         .sort(pl.col("status") != "active")
         .unique("id_number", keep="first", maintain_order=True)
         .select("id_number", pl.col("account_no").alias("__own"))
     )
-    found = join_unique(lines[at].select("id_number"), own, "id_number").get_column("__own")
+    found = join_unique(people.to_frame(), own, "id_number").get_column("__own")
     return lines.with_columns(lines.get_column("account_no").scatter(at, found))
 
 
@@ -136,7 +159,7 @@ def links(inputs: AuditInputs) -> pl.DataFrame:
             "village_code",
             "account_no",
         )
-        people = _people(inputs)
+        people = _people(inputs, bad)
         found = [_by_account(inputs, bad, people), _by_near_number(bad, people)]
         candidates = pl.concat([frame for frame in found if frame is not None])
         # The account is the stronger evidence: a line found through it is not asked by its number.
@@ -171,27 +194,27 @@ def links(inputs: AuditInputs) -> pl.DataFrame:
     return frame_of(inputs, "links", build)
 
 
-def _people(inputs: AuditInputs) -> pl.DataFrame | None:
-    """Registered persons with name and village (null where the registry does not say)."""
-    if inputs.persons is None:
+def _people(inputs: AuditInputs, bad: pl.DataFrame) -> pl.DataFrame | None:
+    """The registered persons who bear a name of the invalid lines, with their village (null if unknown)."""
+    if inputs.persons is None or "name" not in inputs.persons.columns:
         return None
     columns = inputs.persons.columns
-    return inputs.persons.select(
+    named = inputs.persons.filter(pl.col("name").is_in(bad.get_column("name").unique().implode()))
+    return named.select(
         "id_number",
-        *(
-            pl.col(name) if name in columns else pl.lit(None, pl.String).alias(name)
-            for name in ("name", "village_code")
-        ),
-    ).filter(pl.col("name").is_not_null())
+        "name",
+        pl.col("village_code")
+        if "village_code" in columns
+        else pl.lit(None, pl.String).alias("village_code"),
+    )
 
 
 def _by_account(inputs: AuditInputs, bad: pl.DataFrame, people: pl.DataFrame | None) -> pl.DataFrame | None:
     """Candidates of the same name whose card account is the line's account."""
     if inputs.cards is None:
         return None
-    cards = inputs.cards.join(
-        bad.select("account_no").drop_nulls().unique(), on="account_no", how="semi"
-    ).select(
+    accounts = bad.get_column("account_no").drop_nulls().unique()
+    cards = inputs.cards.filter(pl.col("account_no").is_in(accounts.implode())).select(
         "account_no",
         pl.col("id_number").alias("__candidate"),
         *([pl.col("holder_name")] if "holder_name" in inputs.cards.columns else []),
@@ -231,9 +254,15 @@ def _by_near_number(bad: pl.DataFrame, people: pl.DataFrame | None) -> pl.DataFr
     pairs = bad.filter(pl.col("village_code").is_not_null()).join(
         people.rename({"id_number": "__candidate"}), on=["name", "village_code"]
     )
-    how = one_edit(pl.col(WRITTEN), pl.col("__candidate"))
+    written, registered = pl.col(WRITTEN), pl.col("__candidate")
+    # One edit at position i leaves the first 9 characters alike (i ≥ 9) or the last 8 (i < 9, the ends
+    # aligned): a cheap test that sets most namesakes aside before the character-by-character one.
+    near = (written.str.slice(0, 9) == registered.str.slice(0, 9)) | (
+        written.str.slice(-8, 8) == registered.str.slice(-8, 8)
+    )
     return (
-        pairs.with_columns(how.alias("__how"))
+        pairs.filter(near)
+        .with_columns(one_edit(written, registered).alias("__how"))
         .filter(pl.col("__how").is_not_null())
         .select(
             "row_no",
@@ -283,14 +312,24 @@ def one_edit(written: pl.Expr, registered: pl.Expr) -> pl.Expr:
     )
 
 
+def link_notes(inputs: AuditInputs) -> pl.DataFrame:
+    """Each linked line's number as written, project code and the note its findings carry, once per run."""
+
+    def build() -> pl.DataFrame:
+        linked = links(inputs)
+        written = id_errors(inputs).filter(pl.col("row_no").is_in(linked.get_column("row_no").implode()))
+        return linked.select("row_no", "__link_note").join(
+            written.select("row_no", pl.col("id_number").alias(WRITTEN), "policy_code"), on="row_no"
+        )
+
+    return frame_of(inputs, "link_notes", build)
+
+
 def name_links(inputs: AuditInputs, found: pl.DataFrame) -> pl.DataFrame:
     """A rule's findings on linked lines with the number as written and the link named in the detail."""
-    linked = links(inputs)
-    if linked.height == 0 or found.height == 0:
+    if links(inputs).height == 0 or found.height == 0:
         return found
-    written = id_errors(inputs).select("row_no", pl.col("id_number").alias(WRITTEN))
-    notes = linked.select("row_no", "__link_note").join(written, on="row_no")
-    joined = found.join(notes, on="row_no", how="left", maintain_order="left")
+    joined = found.join(link_notes(inputs), on="row_no", how="left", maintain_order="left")
     has_link = pl.col("__link_note").is_not_null()
     return joined.with_columns(
         pl.when(has_link).then(pl.col(WRITTEN)).otherwise(pl.col("id_number")).alias("id_number"),

@@ -37,9 +37,11 @@ from yikatong.checks.engine.frames import (
 from yikatong.checks.engine.identity import (
     ID_ERROR,
     WRITTEN,
+    as_written,
     cards_on_file,
     id_errors,
     identified_lines,
+    link_notes,
     links,
     shown_id,
     unidentified,
@@ -309,12 +311,7 @@ def shared_account(inputs: AuditInputs) -> pl.DataFrame:
     with no number at all included), and its detail names the other numbers (masked in the platform). An
     empty account is the person's card.
     """
-    here = pl.concat(
-        [
-            frame.select("row_no", pl.col(number).alias("__number"), "account_no", "policy_code")
-            for frame, number in ((identified_lines(inputs), WRITTEN), (unidentified(inputs), "id_number"))
-        ]
-    ).filter(pl.col("account_no").is_not_null())
+    here = as_written(inputs).rename({"id_number": "__number"})
     every = here.select("account_no", "__number")
     if inputs.history is not None:
         history = cards_on_file(inputs, inputs.history)
@@ -322,6 +319,7 @@ def shared_account(inputs: AuditInputs) -> pl.DataFrame:
         every = pl.concat([every, paid.filter(pl.col("account_no").is_not_null())])
     groups = (
         repeated(every, ["account_no"])
+        .filter(pl.col("account_no").is_not_null())
         .group_by("account_no")
         .agg(pl.col("__number").drop_nulls().unique().sort().alias("__numbers"))
         .filter(pl.col("__numbers").list.len() > 1)
@@ -770,14 +768,15 @@ def missed(inputs: AuditInputs) -> pl.DataFrame:
     beneficiaries of another.
     """
     assert inputs.previous is not None
-    identified = identified_lines(inputs)
+    # Present as the person judged (a typo's linked person) and under every number as written.
     current = pl.concat(
         [
-            identified.select("id_number", "policy_code"),
-            identified.select(pl.col(WRITTEN).alias("id_number"), "policy_code"),
-            unidentified(inputs).select("id_number", "policy_code"),
-        ]
-    ).filter(pl.col("id_number").is_not_null())
+            identified_lines(inputs).select("id_number", "policy_code"),
+            link_notes(inputs).select(pl.col(WRITTEN).alias("id_number"), "policy_code"),
+            unidentified(inputs).filter(pl.col("id_number").is_not_null()).select("id_number", "policy_code"),
+        ],
+        rechunk=False,
+    )
     policies = current.select("policy_code").drop_nulls().unique()
     any_policy = current.filter(pl.col("policy_code").is_null()).select("id_number")
     # Absent first, then one row per person and policy: the same rows as the other way round, far fewer.
@@ -785,7 +784,7 @@ def missed(inputs: AuditInputs) -> pl.DataFrame:
         inputs.previous.filter(pl.col("id_number").is_not_null())
         .join(policies, on="policy_code", how="semi")
         .select("id_number", "policy_code", "period")
-        .join(current.unique(), on=["id_number", "policy_code"], how="anti", maintain_order="left")
+        .join(current, on=["id_number", "policy_code"], how="anti", maintain_order="left")
         .join(any_policy, on="id_number", how="anti", maintain_order="left")
         .unique(["id_number", "policy_code"], keep="first", maintain_order=True)
     )

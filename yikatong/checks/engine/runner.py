@@ -23,6 +23,8 @@ from yikatong.checks.engine.inputs import INPUT_LABELS, AuditInputs
 # Rules run at once: Polars already spreads each one over the cores, so a few threads are enough to fill
 # the gaps between its steps.
 WORKERS = max(1, min(4, os.cpu_count() or 1))
+# Rules measured to take longest at county scale (bench/checks.py), started before the others.
+LONGEST_FIRST = ("AREA_EXCEEDS", "OVER_STANDARD", "CADRE_HOUSEHOLD")
 
 
 @dataclass
@@ -69,7 +71,10 @@ def run(
             skipped[code] = "缺少" + "、".join(INPUT_LABELS.get(name, name) for name in missing) + "，未核查"
     found = [empty_findings()]
     counts: list[tuple[str, str, int]] = []
-    runnable = [code for code in ordered if code not in skipped]
+    # The longest rules start first, so that none of them is left to run alone at the end.
+    runnable = sorted(
+        (code for code in ordered if code not in skipped), key=lambda code: code not in LONGEST_FIRST
+    )
     pool = ThreadPoolExecutor(
         max_workers=max(1, min(WORKERS, len(runnable))), thread_name_prefix="audit-rule"
     )
