@@ -25,8 +25,45 @@ def test_demo_rosters_checks_and_audit(tmp_path: Path) -> None:
     xinjian = Roster.objects.get(village_id="232722100202", period="2026-10")
     assert xinjian.state == workflow.TOWNSHIP_REVIEWED
     waiting = Finding.objects.filter(roster=xinjian, state=FindingState.OPEN)
-    assert set(waiting.values_list("rule", flat=True)) == {"CARD_INACTIVE", "LATE"}
+    assert set(waiting.values_list("rule", flat=True)) == {"CARD_INACTIVE", "LATE", "NO_CARD"}
+    no_card = waiting.get(rule="NO_CARD")
+    assert no_card.person.name == "孙德胜" and no_card.line.account_no == ""
+    assert "请人社部门为其办理社保卡" in no_card.detail
     audit = CheckRun.objects.get(kind=RunKind.POSTHOC)
     assert audit.period_label == "2026-09 至 2026-10" and len(audit.sample) == 5
     assert list(audit.findings.values_list("rule", flat=True)) == ["DECEASED"]
     assert "2026-08-28" in audit.findings.get().detail
+
+
+def test_demo_auditor_files_show_every_line_judged(tmp_path: Path) -> None:
+    import polars as pl
+    from typer.testing import CliRunner
+
+    from yikatong.cli import app
+
+    assert load_demo_if_empty(data_dir=tmp_path, persons=10_000, echo=lambda _: None)
+    registries = tmp_path / "demo-registries"
+    out = tmp_path / "findings.csv"
+    result = CliRunner().invoke(
+        app,
+        [
+            "audit",
+            "--registry-dir", str(registries),
+            "--roster", str(registries / "auditor" / "roster-2026-10.csv"),
+            "--previous-roster", str(registries / "auditor" / "roster-2026-09.csv"),
+            "--period", "2026-10",
+            "--out", str(out),
+        ],
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert "全部参与核查" in result.output and "部分单元格无法读取" in result.output
+    findings = pl.read_csv(out, infer_schema=False)
+    rules = set(findings.get_column("规则"))
+    assert {"ID_INVALID", "DECEASED", "DUPLICATE", "NO_CARD", "MISSED"} <= rules
+    invalid = findings.filter(pl.col("规则") == "ID_INVALID").get_column("说明").to_list()
+    assert any("缺少身份证号，疑似为本村" in text for text in invalid)
+    assert any("差一位" in text for text in invalid)
+    assert "身份证号无效：校验位错误" in invalid  # the stranger's typo: no link, no guess
+    assert any(
+        "按疑似本人" in text for text in findings.filter(pl.col("规则") == "DECEASED").get_column("说明")
+    )

@@ -124,6 +124,9 @@ def load_demo_if_empty(*, data_dir: Path, persons: int, echo: Callable[[str], ob
 
     echo("正在建立高龄津贴申报名册并运行核查（永丰村9月已审批、10月公示中；新建村10月待主管部门审批）…")
     load_demo_rosters(deaths_file=county.files["deaths"], out_dir=out)
+    from yikatong.demo.auditor import write_auditor_files
+
+    write_auditor_files(out, out / "auditor")
     return True
 
 

@@ -4,8 +4,10 @@
   民政局's updated death registry and a card reported lost gave two blocking findings (DECEASED,
   CARD_INACTIVE); the department confirmed both (the lines went back to the village) and then approved.
 - 永丰村 October: rolled over from September and in public notice now (the public portal shows it).
-- 新建村 October: reviewed by the township, waiting for 民政局's approval past its deadline, with a blocking
-  finding open (a frozen card): sign in as dept_civil to settle it and approve.
+- 新建村 October: reviewed by the township, waiting for 民政局's approval past its deadline, with blocking
+  findings open: a frozen card, and an elder who moved in last month and has no social security card yet
+  (declared with the 银行账号 empty, NO_CARD): sign in as hrss to record his card, as dept_civil to settle the
+  frozen card and approve.
 - Finance's in-flight check of October (事中监控 shows it) and the auditor's post-hoc audit of
   September–October with a field sample (事后专项核查), which finds a September payment to an elder whose
   death in August was registered only afterwards (DECEASED).
@@ -74,6 +76,22 @@ def _died(people: list[tuple[Person, str]], deaths_file: Path, out_dir: Path, mo
     )
 
 
+NEWCOMER = ("232722193808150736", "孙德胜", "1938-08-15")
+
+
+def _newcomer(out_dir: Path) -> Person:
+    """HRSS registers an elder who moved into 新建村 last month; his social security card is not out yet."""
+    number, name, birth = NEWCOMER
+    path = out_dir / "persons-newcomer.csv"
+    pl.DataFrame(
+        [[number, name, "男", birth, XINJIAN, f"{XINJIAN}-990001", "户主", ""]],
+        schema=["身份证号", "姓名", "性别", "出生日期", "村代码", "户编号", "与户主关系", "联系电话"],
+        orient="row",
+    ).write_csv(path)
+    registry_import(kind="persons", path=path, user=None, accept_partial=True, source="人社局新迁入人员登记")
+    return Person.objects.get(name=name, village_id=XINJIAN, birth_date=dt.date.fromisoformat(birth))
+
+
 def load_demo_rosters(*, deaths_file: Path, out_dir: Path) -> None:
     """The rosters, checks and settlements described in the module's docstring."""
     clerk = User.objects.get(username="clerk_yongfeng")
@@ -107,7 +125,7 @@ def load_demo_rosters(*, deaths_file: Path, out_dir: Path) -> None:
 
     xinjian_clerk = User.objects.get(username="clerk_xinjian")
     others = [p for p in _elders(XINJIAN, "2026-10") if _card_of(p) is not None][:12]
-    xinjian = _declared(xinjian_clerk, XINJIAN, "2026-10", others)
+    xinjian = _declared(xinjian_clerk, XINJIAN, "2026-10", [*others, _newcomer(out_dir)])
     if others:
         card = _card_of(others[-1])
         assert card is not None
