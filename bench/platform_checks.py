@@ -89,9 +89,10 @@ def _prepare(directory: str) -> None:
     for period, state in ((PREVIOUS, "approved"), (PERIOD, "accepted")):
         execute(
             "INSERT INTO rosters_rosterline (roster_id, line_no, person_id, policy_id, period, quantity, "
-            "amount_fen, standard_fen, amount_differs, ineligible_reason, state, reason) "
+            "amount_fen, standard_fen, amount_differs, account_no, account_bidx, ineligible_reason, state, "
+            "reason) "
             "SELECT r.id, ROW_NUMBER() OVER (PARTITION BY p.village_id ORDER BY p.id), p.id, r.policy_id, "
-            "r.period, 1, 10000, 10000, false, '', %s, '' FROM "
+            "r.period, 1, 10000, 10000, false, '', '', '', %s, '' FROM "
             "(SELECT id, village_id FROM registry_person ORDER BY id LIMIT %s) p "
             "JOIN rosters_roster r ON r.village_id = p.village_id AND r.period = %s",
             [state, int(os.environ["BENCH_LINES"]), period],
