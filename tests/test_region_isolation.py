@@ -84,16 +84,16 @@ def _token_revoked(token: ApiToken) -> bool:
 
 CASES = [
     Case(
-        "core:regions",
+        "workbench:regions",
         "GET",
         "township_reviewer",
-        lambda w, r: Target(url("core:regions"), marker=r["village"]),
+        lambda w, r: Target(url("workbench:regions"), marker=r["village"]),
     ),
     Case(
-        "core:region_detail",
+        "workbench:region_detail",
         "GET",
         "township_reviewer",
-        lambda w, r: Target(url("core:region_detail", code=r["village"]), marker=r["village"]),
+        lambda w, r: Target(url("workbench:region_detail", code=r["village"]), marker=r["village"]),
     ),
     Case(
         "accounts:staff",
@@ -107,19 +107,19 @@ CASES = [
     Case(
         "tasks:list",
         "GET",
-        "township_reviewer",
+        "auditor",
         lambda w, r: Target(url("tasks:list"), marker="甲镇的任务-7731"),
     ),
     Case(
         "tasks:detail",
         "GET",
-        "township_reviewer",
+        "auditor",
         lambda w, r: Target(url("tasks:detail", pk=r["run"].pk), marker="甲镇的任务-7731"),
     ),
     Case(
         "tasks:progress",
         "GET",
-        "township_reviewer",
+        "auditor",
         lambda w, r: Target(url("tasks:progress", pk=r["run"].pk), marker=str(r["run"].pk)),
     ),
     Case(
@@ -286,7 +286,7 @@ CASES = [
     Case(
         "api:task_detail",
         "GET",
-        "township_reviewer",
+        "auditor",
         lambda w, r: Target(f"/api/tasks/{r['run'].pk}", marker=str(r["run"].pk)),
         api=True,
     ),
@@ -301,7 +301,7 @@ EXEMPT = {
     "api:roster_file": "found through restrict() (404); the upload re-checks scope; tests/rosters",
     "home": "redirects only",
     "set_language": "sets the language cookie",
-    "core:workbench": "shows the signed-in user's own profile and own tasks",
+    "workbench:home": "shows the signed-in user's own profile and own tasks",
     "accounts:login": "public sign-in",
     "accounts:logout": "signs the user out",
     "accounts:tokens": "lists only the user's own tokens",

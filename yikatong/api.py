@@ -11,8 +11,8 @@ from ninja import NinjaAPI
 from ninja.security import APIKeyHeader, HttpBearer, django_auth
 
 from yikatong.accounts.models import ApiToken
-from yikatong.accounts.restrict import AccessDenied
 from yikatong.core.context import bind_user
+from yikatong.core.restrict import AccessDenied
 
 
 def _user_for_token(request: HttpRequest, key: str) -> Any:
@@ -71,11 +71,11 @@ def _register_routers() -> None:
     from yikatong.accounts.api import router as accounts_router
     from yikatong.audit.api import router as audit_router
     from yikatong.checks.api import router as checks_router
-    from yikatong.core.api import router as core_router
     from yikatong.policies.api import router as policies_router
     from yikatong.registry.api import router as registry_router
     from yikatong.rosters.api import router as rosters_router
     from yikatong.tasks.api import router as tasks_router
+    from yikatong.workbench.api import router as core_router
 
     api.add_router("/", accounts_router)
     api.add_router("/regions", core_router)

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import subprocess
 import sys
+from collections.abc import Iterator
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any
@@ -265,7 +267,7 @@ def import_file(
         def progress(done: int, total: int | None = None, message: str | None = None, **_: object) -> None:
             bar.update(job, completed=done, total=total or 3, description=message or "")
 
-        with acting_as(user_id=actor.pk if actor else None, channel="cli"):
+        with acting_as(user_id=actor.pk if actor else None, channel="cli"), _refusals():
             batch = registry_import(
                 kind=kind.value,
                 path=file,
@@ -291,12 +293,24 @@ def import_file(
         raise typer.Exit(1)
 
 
+@contextlib.contextmanager
+def _refusals() -> Iterator[None]:
+    """A refusal of the permission table (AccessDenied) as one line on stderr and exit status 1."""
+    from yikatong.core.restrict import AccessDenied
+
+    try:
+        yield
+    except AccessDenied as exc:
+        typer.secho(f"无权办理 / refused: {exc}", fg=typer.colors.RED, err=True)
+        raise typer.Exit(1) from exc
+
+
 def _import_policies(file: Path, *, user: str, effective_from: str, publish: bool) -> None:
     import datetime as dt
 
     from yikatong.accounts.models import User
-    from yikatong.accounts.restrict import AccessDenied
     from yikatong.core.context import acting_as
+    from yikatong.core.restrict import AccessDenied
     from yikatong.policies.imports import UnreadableFile, policy_list_import
 
     actor = User.objects.filter(username=user, is_active=True).first() if user else None
@@ -323,10 +337,10 @@ def _import_roster(
     from django.core.exceptions import ValidationError
 
     from yikatong.accounts.models import User
-    from yikatong.accounts.restrict import AccessDenied
     from yikatong.bulk.reader import UnreadableFile
     from yikatong.core.context import acting_as
     from yikatong.core.periods import InvalidPeriod, Period
+    from yikatong.core.restrict import AccessDenied
     from yikatong.rosters.imports import roster_upload
     from yikatong.rosters.models import Roster
     from yikatong.rosters.services import roster_create

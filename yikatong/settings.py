@@ -65,6 +65,7 @@ INSTALLED_APPS = [
     "yikatong.policies",
     "yikatong.rosters",
     "yikatong.checks",
+    "yikatong.workbench",
 ]
 
 MIDDLEWARE = [
@@ -94,7 +95,7 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
-                "yikatong.core.menu.menu_context",
+                "yikatong.workbench.menu.menu_context",
             ],
         },
     },
@@ -116,7 +117,7 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "accounts.User"
 LOGIN_URL = "accounts:login"
-LOGIN_REDIRECT_URL = "core:workbench"
+LOGIN_REDIRECT_URL = "workbench:home"
 LOGOUT_REDIRECT_URL = "accounts:login"
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},

@@ -5,15 +5,15 @@ from django.urls import include, path
 from django.views.i18n import set_language
 
 from yikatong.api import api
-from yikatong.core import views as core_views
+from yikatong.workbench import views as workbench_views
 
 admin.site.site_header = "一卡通平台 · 基础数据管理"
 admin.site.site_title = "一卡通平台管理"
 admin.site.index_title = "基础数据"
 
 urlpatterns = [
-    path("", core_views.home, name="home"),
-    path("", include("yikatong.core.urls")),
+    path("", workbench_views.home, name="home"),
+    path("", include("yikatong.workbench.urls")),
     path("accounts/", include("yikatong.accounts.urls")),
     path("audit/", include("yikatong.audit.urls")),
     path("tasks/", include("yikatong.tasks.urls")),

@@ -17,11 +17,11 @@ from tests.support.registry import make_card, record_death
 from tests.support.rosters import approved, elders, publish_elderly_allowance, township_reviewed
 from tests.support.tasks import deliver
 from tests.support.world import COUNTY, World
-from yikatong.accounts.restrict import AccessDenied
 from yikatong.audit.models import AuditEvent
 from yikatong.checks.models import CheckRun, Finding, RuleSetting, RunKind
 from yikatong.checks.services import sample_draw
 from yikatong.core.masking import mask_id_number
+from yikatong.core.restrict import AccessDenied
 from yikatong.registry.models import Person
 from yikatong.rosters.domain import workflow
 from yikatong.rosters.models import Roster

@@ -12,7 +12,6 @@ from django.utils import timezone
 from tests.support.registry import make_card
 from tests.support.rosters import elders, publish_elderly_allowance, township_reviewed
 from tests.support.world import VILLAGE_A, World
-from yikatong.accounts.restrict import AccessDenied
 from yikatong.audit.models import AuditEvent
 from yikatong.checks.models import CheckRun, Finding, FindingState, RunKind
 from yikatong.checks.platform import LineSet
@@ -25,6 +24,7 @@ from yikatong.checks.services import (
     open_blocking,
     rule_setting_change,
 )
+from yikatong.core.restrict import AccessDenied
 from yikatong.registry.models import Person
 from yikatong.rosters import services
 from yikatong.rosters.domain import workflow

@@ -12,9 +12,9 @@ from django.core.exceptions import ValidationError
 from django.test import Client
 
 from tests.support.world import World, make_user
-from yikatong.accounts.restrict import AccessDenied
 from yikatong.audit.models import AuditEvent
 from yikatong.core.periods import Period
+from yikatong.core.restrict import AccessDenied
 from yikatong.policies import services
 from yikatong.policies.imports import PUBLIC_COLUMNS, policy_list_import
 from yikatong.policies.models import PolicyVersion, VersionStatus

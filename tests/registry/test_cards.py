@@ -9,8 +9,8 @@ from django.test import Client
 
 from tests.support.registry import banks, make_card, make_person
 from tests.support.world import VILLAGE_A, World
-from yikatong.accounts.restrict import AccessDenied
 from yikatong.core.fields import blind_index
+from yikatong.core.restrict import AccessDenied
 from yikatong.registry import services
 from yikatong.registry.models import CardStatus, SocialSecurityCard
 

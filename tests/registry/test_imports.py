@@ -10,9 +10,9 @@ from django.db import connection
 
 from tests.support.registry import banks, frame_of, id_number, make_card, make_person, write_csv
 from tests.support.world import VILLAGE_A, VILLAGE_B, World
-from yikatong.accounts.restrict import AccessDenied
 from yikatong.audit.models import AuditEvent
 from yikatong.core.fields import blind_index
+from yikatong.core.restrict import AccessDenied
 from yikatong.demo.generator import generate_county
 from yikatong.registry.imports import registry_import
 from yikatong.registry.models import (

@@ -13,9 +13,9 @@ from typer.testing import CliRunner
 from tests.support.registry import frame_of, id_number, make_person, write_csv
 from tests.support.rosters import publish_elderly_allowance
 from tests.support.world import VILLAGE_A, VILLAGE_B, World
-from yikatong.accounts.restrict import AccessDenied
 from yikatong.audit.models import AuditEvent
 from yikatong.cli import app
+from yikatong.core.restrict import AccessDenied
 from yikatong.registry.models import Person
 from yikatong.rosters import services
 from yikatong.rosters.domain import workflow

@@ -84,7 +84,8 @@ def test_clerk_creates_a_roster_and_adds_lines_by_id_number(world: World, people
 
 
 def test_only_clerks_may_open_the_new_roster_form(world: World) -> None:
-    assert _client(world, "township_reviewer", "a").get("/rosters/new/").status_code == 404
+    refused = _client(world, "township_reviewer", "a").get("/rosters/new/")
+    assert refused.status_code == 403 and "无权建立申报名册" in refused.content.decode()
 
 
 def test_each_role_sees_only_its_actions(world: World, roster: Roster) -> None:
@@ -131,9 +132,14 @@ def test_a_refused_move_becomes_a_message_and_changes_nothing(world: World, rost
     assert "公示期未满" in response.content.decode()
     roster.refresh_from_db()
     assert roster.state == workflow.PUBLICIZING
+    # A role that may not approve at all is refused (403); the department, out of turn, gets a message.
     township = _client(world, "township_reviewer", "a")
-    response = township.post(f"/rosters/{roster.pk}/approve/", follow=True)
+    assert township.post(f"/rosters/{roster.pk}/approve/").status_code == 403
+    department = _client(world, "dept_reviewer", "county")
+    response = department.post(f"/rosters/{roster.pk}/approve/", follow=True)
     assert "不能直接变为" in response.content.decode()
+    roster.refresh_from_db()
+    assert roster.state == workflow.PUBLICIZING
 
 
 def test_return_needs_a_comment_and_sends_the_roster_back(world: World, roster: Roster) -> None:

@@ -13,10 +13,10 @@ from django.utils import timezone
 
 from tests.support.rosters import elders, publish_elderly_allowance
 from tests.support.world import VILLAGE_A, World
-from yikatong.accounts.restrict import AccessDenied
 from yikatong.audit.models import AuditEvent
 from yikatong.checks.models import Finding
 from yikatong.checks.services import finding_settle
+from yikatong.core.restrict import AccessDenied
 from yikatong.registry.models import Person
 from yikatong.rosters import services
 from yikatong.rosters.domain import workflow

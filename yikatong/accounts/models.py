@@ -10,10 +10,10 @@ from django.contrib.auth.models import AbstractUser, UserManager
 from django.db import models
 from django.utils import timezone
 
-from yikatong.accounts.restrict import RestrictedQuerySet, Scope
-from yikatong.accounts.roles import Role
+from yikatong.accounts.roles import DEPARTMENT_SCOPED_ROLES, READ_ONLY_ROLES, Role
 from yikatong.core.fields import EncryptedTextField
 from yikatong.core.models import Department, Region, region_prefix
+from yikatong.core.restrict import RestrictedQuerySet, Scope
 
 
 class _UserManager(UserManager.from_queryset(RestrictedQuerySet)):  # type: ignore[misc]
@@ -40,6 +40,16 @@ class User(AbstractUser):
 
     def __str__(self) -> str:
         return f"{self.full_name or self.username}（{self.get_role_display()}）"
+
+    @property
+    def department_scoped(self) -> bool:
+        """Whether the user's rows are further limited to their own department (policies owned, bank)."""
+        return self.role in DEPARTMENT_SCOPED_ROLES
+
+    @property
+    def read_only(self) -> bool:
+        """Whether the user's role only reads."""
+        return self.role in READ_ONLY_ROLES
 
     @property
     def region_prefix(self) -> str:

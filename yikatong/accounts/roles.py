@@ -1,4 +1,4 @@
-"""The roles of DESIGN.md and what each may see in clear."""
+"""The roles of DESIGN.md (what each may do: ``permissions.py``)."""
 
 from __future__ import annotations
 
@@ -23,26 +23,3 @@ DEPARTMENT_SCOPED_ROLES = frozenset({Role.DEPT_REVIEWER, Role.BANK_OPERATOR})
 
 # Roles that only read.
 READ_ONLY_ROLES = frozenset({Role.AUDITOR})
-
-# Who needs which personal data in clear to do their work; everyone else sees it masked.
-CLEAR_TEXT_ROLES: dict[str, frozenset[str]] = {
-    "id_number": frozenset({Role.VILLAGE_CLERK, Role.HRSS, Role.AUDITOR}),
-    "account_no": frozenset({Role.HRSS, Role.AUDITOR}),
-    "phone": frozenset({Role.VILLAGE_CLERK, Role.HRSS}),
-    "name": frozenset(
-        {
-            Role.VILLAGE_CLERK,
-            Role.TOWNSHIP_REVIEWER,
-            Role.DEPT_REVIEWER,
-            Role.FINANCE,
-            Role.HRSS,
-            Role.BANK_OPERATOR,
-            Role.AUDITOR,
-        }
-    ),
-}
-
-
-def may_see_clear(role: str, kind: str) -> bool:
-    """Whether a role sees a kind of personal data (id_number, account_no, phone, name) unmasked."""
-    return role in CLEAR_TEXT_ROLES.get(kind, frozenset())

@@ -9,11 +9,12 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from yikatong.accounts.models import ApiToken, User
-from yikatong.accounts.restrict import AccessDenied
+from yikatong.accounts.permissions import authorize
 from yikatong.accounts.roles import Role
 from yikatong.audit.services import audit_record
 from yikatong.core.fields import blind_index
 from yikatong.core.models import Department, Region
+from yikatong.core.restrict import AccessDenied
 
 
 def _user_snapshot(user: User) -> dict[str, Any]:
@@ -56,8 +57,10 @@ def user_create(
     if errors:
         raise ValidationError(errors)
     assert region is not None and department is not None
-    if actor is not None and (actor.role != Role.ADMIN or not region.code.startswith(actor.region_prefix)):
-        raise AccessDenied("只有本区划的系统管理员可以新建用户")
+    if actor is not None:
+        authorize(actor, "staff.create")
+        if not region.code.startswith(actor.region_prefix):
+            raise AccessDenied("只有本区划的系统管理员可以新建用户")
     user = User(
         username=username,
         full_name=full_name,
@@ -82,8 +85,7 @@ def user_create(
 @transaction.atomic
 def api_token_create(*, user: User, name: str, actor: User) -> tuple[ApiToken, str]:
     """Issue a token for a user's system; the secret is returned once and stored only hashed."""
-    if actor.pk != user.pk and actor.role != Role.ADMIN:
-        raise AccessDenied("只能为本人或由系统管理员签发令牌")
+    authorize(actor, "token.manage" if actor.pk == user.pk else "token.manage_others")
     key = ApiToken.new_key()
     token = ApiToken.objects.create(user=user, name=name, prefix=key[:12], key_hash=ApiToken.hash_key(key))
     audit_record(
@@ -95,8 +97,7 @@ def api_token_create(*, user: User, name: str, actor: User) -> tuple[ApiToken, s
 @transaction.atomic
 def api_token_revoke(*, token: ApiToken, actor: User) -> None:
     """Revoke a token."""
-    if actor.pk != token.user_id and actor.role != Role.ADMIN:
-        raise AccessDenied("无权吊销该令牌")
+    authorize(actor, "token.manage" if actor.pk == token.user_id else "token.manage_others")
     token.revoked = True
     token.save(update_fields=["revoked"])
     audit_record(action="api_token.revoke", obj=token, actor=actor)

@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
 from yikatong.accounts.models import ApiToken, User
+from yikatong.accounts.permissions import requires
 from yikatong.accounts.services import api_token_create, api_token_revoke, login_record
 
 
@@ -40,6 +41,7 @@ class LogoutView(auth_views.LogoutView):
 
 
 @login_required
+@requires("staff.view")
 def staff_list(request: HttpRequest) -> HttpResponse:
     """Staff users inside the viewer's region (and department, for department roles)."""
     users = (
@@ -55,6 +57,7 @@ class TokenForm(forms.Form):
 
 
 @login_required
+@requires("token.manage")
 def token_list(request: HttpRequest) -> HttpResponse:
     """The signed-in user's API tokens; a new token's secret is shown once."""
     user: User = request.user  # type: ignore[assignment]
@@ -69,6 +72,7 @@ def token_list(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
+@requires("token.manage")
 @require_POST
 def token_revoke(request: HttpRequest, pk: int) -> HttpResponseRedirect:
     """Revoke one of one's own tokens."""

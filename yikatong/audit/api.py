@@ -8,10 +8,9 @@ from typing import Any
 from django.http import HttpRequest
 from ninja import Router, Schema
 
-from yikatong.accounts.restrict import AccessDenied
+from yikatong.accounts.permissions import requires
 from yikatong.audit.selectors import audit_event_list
 from yikatong.audit.tasks import verify_audit_chain
-from yikatong.audit.views import AUDIT_READERS
 from yikatong.tasks.services import task_start
 
 router = Router(tags=["审计日志 audit"])
@@ -38,19 +37,14 @@ class TaskRef(Schema):
     task_id: str
 
 
-def _require_reader(request: HttpRequest) -> None:
-    if getattr(request.user, "role", None) not in AUDIT_READERS:
-        raise AccessDenied("只有审计人员和系统管理员可以查看审计日志")
-
-
 @router.get("/events", response=list[EventOut], summary="审计事件（最新在前，最多 500 条）")
+@requires("auditlog.view")
 def event_list(request: HttpRequest, action: str = "", object_id: str = "") -> Any:
-    _require_reader(request)
     return list(audit_event_list(user=request.user, action=action, object_id=object_id)[:500])
 
 
 @router.post("/verify", response=TaskRef, summary="发起审计日志完整性校验（后台任务）")
+@requires("auditlog.verify")
 def verify(request: HttpRequest) -> TaskRef:
-    _require_reader(request)
     run = task_start(task=verify_audit_chain, title="审计日志完整性校验", user=request.user)
     return TaskRef(task_id=str(run.pk))

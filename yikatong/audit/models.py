@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.db import models
 
-from yikatong.accounts.restrict import RestrictedManager, Scope
+from yikatong.core.restrict import RestrictedManager, Scope
 
 
 class AuditEvent(models.Model):

@@ -9,10 +9,9 @@ from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
 from ninja import Router, Schema
 
-from yikatong.accounts.roles import may_see_clear
+from yikatong.accounts.permissions import requires, shown
 from yikatong.checks import selectors, services
 from yikatong.checks.models import CheckRun, Finding, RunKind
-from yikatong.core.masking import mask_id_number, mask_name
 
 router = Router(tags=["核查疑点 checks"])
 
@@ -114,8 +113,8 @@ def _finding_out(finding: Finding, role: str) -> FindingOut:
         state_label=finding.get_state_display(),
         region_code=finding.region_code,
         village_name=getattr(finding, "village_name", None) or "",
-        person_name=name if may_see_clear(role, "name") else mask_name(name),
-        id_number=number if may_see_clear(role, "id_number") else mask_id_number(number),
+        person_name=shown(role, "name", name),
+        id_number=shown(role, "id_number", number),
         policy_code=finding.policy.code,
         period=finding.period,
         roster_id=finding.roster_id,
@@ -155,6 +154,7 @@ def _run_out(run: CheckRun) -> RunOut:
 
 
 @router.get("/findings", response=FindingPage, summary="核查疑点（按规则、状态、期间、项目、名册筛选，分页）")
+@requires("finding.view")
 def finding_list(
     request: HttpRequest,
     rule: str = "",
@@ -190,6 +190,7 @@ def finding_list(
 
 
 @router.get("/findings/{finding_id}", response=FindingOut, summary="一条核查疑点")
+@requires("finding.view")
 def finding_detail(request: HttpRequest, finding_id: int) -> FindingOut:
     finding = get_object_or_404(selectors.finding_list(user=request.user), pk=finding_id)
     return _finding_out(finding, getattr(request.user, "role", ""))
@@ -200,6 +201,7 @@ def finding_detail(request: HttpRequest, finding_id: int) -> FindingOut:
     response=FindingOut,
     summary="处理核查疑点：explained 说明情况放行、dismissed 排除疑点、confirmed 确认属实（退回该行）",
 )
+@requires("finding.settle")
 def finding_settle(request: HttpRequest, finding_id: int, payload: SettleIn) -> FindingOut:
     finding = get_object_or_404(selectors.finding_list(user=request.user), pk=finding_id)
     services.finding_settle(
@@ -210,16 +212,19 @@ def finding_settle(request: HttpRequest, finding_id: int, payload: SettleIn) -> 
 
 
 @router.get("/runs", response=list[RunOut], summary="核查批次（最新在前，最多 200 条）")
+@requires("checkrun.view")
 def check_run_list(request: HttpRequest, kind: str = "") -> list[RunOut]:
     return [_run_out(run) for run in selectors.run_list(user=request.user, kind=kind)[:200]]
 
 
 @router.get("/runs/{run_id}", response=RunOut, summary="一个核查批次：各规则疑点数、未核查规则、所用比对数据")
+@requires("checkrun.view")
 def check_run_detail(request: HttpRequest, run_id: int) -> RunOut:
     return _run_out(get_object_or_404(selectors.run_list(user=request.user), pk=run_id))
 
 
 @router.post("/runs", response=TaskRef, summary="发起核查（inflight 在途 / posthoc 事后专项，后台任务）")
+@requires("checkrun.start")
 def check_run_start(request: HttpRequest, payload: RunIn) -> TaskRef:
     task = services.check_start(
         user=request.user,

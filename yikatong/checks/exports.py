@@ -13,9 +13,8 @@ from typing import Any
 
 import xlsxwriter
 
-from yikatong.accounts.roles import may_see_clear
+from yikatong.accounts.permissions import shown
 from yikatong.checks.models import FindingState
-from yikatong.core.masking import mask_id_number, mask_name
 from yikatong.core.money import fen_to_yuan
 from yikatong.rosters.models import LineState
 
@@ -51,17 +50,16 @@ SAMPLE_HEADERS = (
 
 
 class _Person:
-    """How one role sees names and ID numbers."""
+    """How one role sees names and ID numbers (``permissions.shown``)."""
 
     def __init__(self, role: str) -> None:
-        self.clear_name = may_see_clear(role, "name")
-        self.clear_id = may_see_clear(role, "id_number")
+        self.role = role
 
     def name(self, value: str | None) -> str:
-        return (value or "") if self.clear_name else mask_name(value)
+        return shown(self.role, "name", value)
 
     def id_number(self, value: str | None) -> str:
-        return (value or "") if self.clear_id else mask_id_number(value)
+        return shown(self.role, "id_number", value)
 
 
 def findings_workbook(rows: Iterable[dict[str, Any]], *, role: str, title: str) -> bytes:

@@ -15,7 +15,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from yikatong.accounts.restrict import RestrictedManager, Scope
+from yikatong.core.restrict import RestrictedManager, Scope
 from yikatong.policies.models import Policy
 from yikatong.registry.models import Person
 from yikatong.rosters.models import Roster, RosterLine

@@ -28,7 +28,6 @@ from yikatong.rosters.models import LineState, Roster, RosterEvent, RosterLine
 
 # Who watches: the county's finance bureau, auditors, the departments (their own policies), township
 # reviewers (their own township) and the administrator. Villages and banks have their own screens.
-WATCHERS = frozenset({Role.FINANCE, Role.AUDITOR, Role.DEPT_REVIEWER, Role.TOWNSHIP_REVIEWER, Role.ADMIN})
 
 STAGES: tuple[str, ...] = tuple(workflow.LABELS)
 ALL_PERIODS = "all"

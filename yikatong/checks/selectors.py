@@ -7,7 +7,6 @@ from typing import Any
 
 from django.db.models import Case, CharField, Count, F, OuterRef, Q, QuerySet, Subquery, Value, When
 
-from yikatong.accounts.roles import DEPARTMENT_SCOPED_ROLES
 from yikatong.audit.models import AuditEvent
 from yikatong.checks.engine.catalogue import CATALOGUE, SEVERITY_ZH
 from yikatong.checks.models import CheckRun, Finding, FindingState, RuleSetting
@@ -136,7 +135,7 @@ def run_list(*, user: Any, kind: str = "") -> QuerySet[CheckRun]:
             region_name=Subquery(Region.objects.filter(code=OuterRef("region_code")).values("name")[:1])
         )
     )
-    if getattr(user, "role", "") in DEPARTMENT_SCOPED_ROLES:
+    if getattr(user, "department_scoped", False):
         runs = runs.filter(policy__department_id=user.department_id)
     if kind:
         runs = runs.filter(kind=kind)

@@ -19,8 +19,7 @@ from django.db import transaction
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
-from yikatong.accounts.restrict import AccessDenied, ensure_in_scope
-from yikatong.accounts.roles import Role
+from yikatong.accounts.permissions import authorize
 from yikatong.audit.services import audit_record
 from yikatong.checks.engine.catalogue import CATALOGUE
 from yikatong.checks.engine.runner import run as run_engine
@@ -29,6 +28,7 @@ from yikatong.checks.platform import IN_FLIGHT, LINES_FROM, LineSet, PeriodInput
 from yikatong.checks.selectors import periods_between
 from yikatong.core.models import Region
 from yikatong.core.periods import InvalidPeriod, Period
+from yikatong.core.restrict import AccessDenied, ensure_in_scope
 from yikatong.core.tables import execute, insert_frame, read_frame, staging_table
 from yikatong.policies.models import Policy
 from yikatong.rosters.models import LineState, Roster, RosterLine
@@ -36,7 +36,6 @@ from yikatong.tasks.services import task_start
 
 # Who may settle a finding: the department that owns the policy (it approves rosters) and finance (it
 # approves disbursement plans). Auditors read and report; they do not settle.
-SETTLING_ROLES = frozenset({Role.DEPT_REVIEWER, Role.FINANCE})
 NO_LONGER_FOUND = "重新核查时未再发现（数据已更正或情况已变化），系统自动关闭"
 OUTCOME_ZH = {
     FindingState.EXPLAINED: "说明情况后放行",
@@ -64,8 +63,7 @@ def blocking_codes() -> frozenset[str]:
 @transaction.atomic
 def rule_setting_change(*, user: Any, code: str, blocking: bool) -> RuleSetting:
     """Finance or the administrator decides whether a rule blocks; audited."""
-    if getattr(user, "role", None) not in {Role.FINANCE, Role.ADMIN}:
-        raise AccessDenied("只有财政局或系统管理员可以调整核查规则是否阻断发放")
+    authorize(user, "rule.change")
     if code not in CATALOGUE:
         raise ValidationError(f"未知的核查规则：{code}")
     before = code in blocking_codes()
@@ -388,9 +386,7 @@ def blocking_message(findings: QuerySet[Finding]) -> str:
 @transaction.atomic
 def finding_settle(*, user: Any, finding: Finding, outcome: str, reason: str) -> Finding:
     """Explain, dismiss or confirm a finding; confirming a line in flight sends it back to its village."""
-    if getattr(user, "role", None) not in SETTLING_ROLES:
-        raise AccessDenied("核查疑点由业务主管部门或财政局处理")
-    ensure_in_scope(user, finding)
+    authorize(user, "finding.settle", finding)
     if outcome not in OUTCOME_ZH:
         raise ValidationError("处理方式应为：说明情况、排除疑点或确认属实")
     reason = reason.strip()
@@ -436,8 +432,7 @@ def finding_settle(*, user: Any, finding: Finding, outcome: str, reason: str) ->
 def sample_draw(*, user: Any, run: CheckRun, size: int, seed: int | None = None) -> CheckRun:
     """Draw a random sample of the audited lines for field checks (抽样实地核实); audited, repeatable."""
     # Those who audit choose what is checked in the field, not those whose lines are checked.
-    if getattr(user, "role", None) not in RUNNING_ROLES[RunKind.POSTHOC]:
-        raise AccessDenied("只有审计人员和财政局可以抽样")
+    authorize(user, "sample.draw")
     ensure_in_scope(user, run, "view")
     if run.kind != RunKind.POSTHOC or run.state != RunState.DONE:
         raise ValidationError("只能对已完成的事后专项核查抽样")
@@ -480,10 +475,8 @@ def _posthoc_line_ids(run: CheckRun) -> list[int]:
 
 # --- starting a run in the background --------------------------------------------------------------------
 
-RUNNING_ROLES: dict[str, frozenset[str]] = {
-    RunKind.INFLIGHT: frozenset({Role.DEPT_REVIEWER, Role.FINANCE, Role.AUDITOR}),
-    RunKind.POSTHOC: frozenset({Role.AUDITOR, Role.FINANCE}),
-}
+# The action that starts each kind of run.
+RUN_ACTIONS: dict[str, str] = {RunKind.INFLIGHT: "checkrun.start", RunKind.POSTHOC: "posthoc.run"}
 
 
 def check_start(
@@ -503,8 +496,9 @@ def check_start(
     """
     from yikatong.checks.tasks import run_checks
 
-    if getattr(user, "role", None) not in RUNNING_ROLES.get(kind, frozenset()):
-        raise AccessDenied("当前角色不能发起这类核查")
+    if kind not in RUN_ACTIONS:
+        raise ValidationError({"kind": "核查类型应为 inflight（在途）或 posthoc（事后专项）"})
+    authorize(user, RUN_ACTIONS[kind])
     try:
         first = Period.parse(period_from)
         last = Period.parse(period_to) if period_to else first
@@ -523,7 +517,7 @@ def check_start(
         policy = Policy.objects.restrict(user, "view").filter(code=policy_code).first()
         if policy is None:
             raise ValidationError({"policy_code": f"没有可核查的补贴项目 {policy_code}"})
-    elif user.role == Role.DEPT_REVIEWER:
+    elif getattr(user, "department_scoped", False):
         raise ValidationError({"policy_code": "业务主管部门须选择本部门的补贴项目"})
     chosen = [code.strip().upper() for code in (codes or []) if code.strip()]
     unknown = [code for code in chosen if code not in CATALOGUE]

@@ -4,21 +4,19 @@ the Excel lists, and which rules block. Every read goes through restrict(); ever
 from __future__ import annotations
 
 import io
-from collections.abc import Collection
 from typing import Any
 
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from yikatong.accounts.restrict import AccessDenied
-from yikatong.accounts.roles import Role, may_see_clear
+from yikatong.accounts.permissions import allowed, authorize, may_see_clear, requires
 from yikatong.audit.services import audit_record
 from yikatong.checks import exports, selectors, services
 from yikatong.checks.engine.catalogue import CATALOGUE
@@ -31,18 +29,11 @@ from yikatong.checks.forms import (
     SettleForm,
 )
 from yikatong.checks.models import CheckRun, Finding, FindingState, RunKind, RunState
-from yikatong.core.web import role_of, show_refusal
+from yikatong.core.web import show_refusal
 
 # As rule_setting_change requires: the county's finance bureau or the administrator.
-RULE_KEEPERS = frozenset({Role.FINANCE, Role.ADMIN})
 FINDINGS_PER_PAGE = 50
 RUNS_PER_PAGE = 30
-
-
-def _require(request: HttpRequest, roles: Collection[str], refusal: str) -> None:
-    """Refuse (403, with the reason in Chinese) a role that may not take this action at all."""
-    if role_of(request) not in roles:
-        raise PermissionDenied(refusal)
 
 
 def _form_errors(request: HttpRequest, form: forms.Form) -> None:
@@ -73,6 +64,7 @@ def _xlsx(content: bytes, filename: str) -> FileResponse:
 
 
 @login_required
+@requires("finding.view")
 def findings(request: HttpRequest) -> HttpResponse:
     """核查疑点: the findings the user may see, filtered, counted and paged."""
     form = FindingFilterForm(request.GET or None)
@@ -87,19 +79,20 @@ def findings(request: HttpRequest) -> HttpResponse:
         "counts": selectors.finding_counts(found),
         "regions": selectors.region_choices(request.user),
         "policies": selectors.policy_choices(request.user),
-        "may_settle": role_of(request) in services.SETTLING_ROLES,
+        "may_settle": allowed(request.user, "finding.settle"),
         "open": FindingState.OPEN,
     }
     return render(request, "checks/finding_list.html", context)
 
 
 @login_required
+@requires("finding.view")
 def finding_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """One finding: the rule, the line and person, the runs and snapshots it rests on, how it was settled."""
     finding = _finding(request, pk)
     may_settle = (
         finding.state == FindingState.OPEN
-        and role_of(request) in services.SETTLING_ROLES
+        and allowed(request.user, "finding.settle")
         and Finding.objects.restrict(request.user, "change").filter(pk=finding.pk).exists()
     )
     context = {
@@ -114,11 +107,11 @@ def finding_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
+@requires("finding.settle")
 @require_POST
 def finding_settle(request: HttpRequest, pk: int) -> HttpResponse:
     """Explain, dismiss or confirm a finding (the owning department or finance, within their scope)."""
     finding = _finding(request, pk)
-    _require(request, services.SETTLING_ROLES, _("核查疑点由业务主管部门或财政局处理"))
     form = SettleForm(request.POST)
     if not form.is_valid():
         _form_errors(request, form)
@@ -130,8 +123,6 @@ def finding_settle(request: HttpRequest, pk: int) -> HttpResponse:
             outcome=form.cleaned_data["outcome"],
             reason=form.cleaned_data["reason"],
         )
-    except AccessDenied as exc:
-        raise PermissionDenied(str(exc)) from exc
     except ValidationError as exc:
         show_refusal(request, exc)
     else:
@@ -158,12 +149,13 @@ def _run_form_context(request: HttpRequest) -> dict[str, Any]:
 
 
 @login_required
+@requires("checkrun.view")
 def runs(request: HttpRequest) -> HttpResponse:
     """核查批次: every run the user may see, and a form to check one period's lines in flight."""
     page = Paginator(selectors.run_list(user=request.user), RUNS_PER_PAGE).get_page(request.GET.get("page"))
     context = {
         "page": page,
-        "may_start": role_of(request) in services.RUNNING_ROLES[RunKind.INFLIGHT],
+        "may_start": allowed(request.user, "checkrun.start"),
         "form": InflightRunForm(initial=_run_form_initial(request)),
         **_run_form_context(request),
     }
@@ -171,10 +163,10 @@ def runs(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
+@requires("checkrun.start")
 @require_POST
 def run_start(request: HttpRequest) -> HttpResponse:
     """Queue an in-flight run (事前比对/事中监控) and show its progress."""
-    _require(request, services.RUNNING_ROLES[RunKind.INFLIGHT], _("当前角色不能发起在途核查"))
     form = InflightRunForm(request.POST)
     if not form.is_valid():
         _form_errors(request, form)
@@ -189,8 +181,6 @@ def run_start(request: HttpRequest) -> HttpResponse:
             region_code=data["region"],
             codes=data["rules"],
         )
-    except AccessDenied as exc:
-        raise PermissionDenied(str(exc)) from exc
     except ValidationError as exc:
         show_refusal(request, exc)
         return redirect("checks:runs")
@@ -198,6 +188,7 @@ def run_start(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
+@requires("checkrun.view")
 def run_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """One run: what it checked, against which data, what it found per rule, and its sample."""
     run = _run(request, pk)
@@ -210,7 +201,7 @@ def run_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "skipped": sorted(run.skipped.items()),
         "snapshots": selectors.run_snapshots(run),
         "blocking": services.blocking_codes(),
-        "may_sample": sampling and role_of(request) in services.RUNNING_ROLES[RunKind.POSTHOC],
+        "may_sample": sampling and allowed(request.user, "sample.draw"),
         "sampling": sampling,
         "sample_form": SampleForm(initial={"size": 20}),
         "sample": sample,
@@ -220,10 +211,11 @@ def run_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
+@requires("checkrun.view")
 def run_export(request: HttpRequest, pk: int) -> FileResponse:
     """The run's findings as an Excel file (personal data: masked per role, and the export is audited)."""
     run = _run(request, pk)
-    role = role_of(request)
+    role = str(getattr(request.user, "role", ""))
     rows = selectors.finding_export_rows(user=request.user, run=run)
     content = exports.findings_workbook(rows, role=role, title=f"核查疑点清单 {run} 批次{run.pk}")
     audit_record(
@@ -237,11 +229,11 @@ def run_export(request: HttpRequest, pk: int) -> FileResponse:
 
 
 @login_required
+@requires("sample.draw")
 @require_POST
 def run_sample(request: HttpRequest, pk: int) -> HttpResponse:
     """Draw (or draw again) the lines of a post-hoc run to be checked in the field; audited."""
     run = _run(request, pk)
-    _require(request, services.RUNNING_ROLES[RunKind.POSTHOC], _("只有审计人员和财政局可以抽样"))
     form = SampleForm(request.POST)
     if not form.is_valid():
         _form_errors(request, form)
@@ -250,8 +242,6 @@ def run_sample(request: HttpRequest, pk: int) -> HttpResponse:
         drawn = services.sample_draw(
             user=request.user, run=run, size=form.cleaned_data["size"], seed=form.cleaned_data["seed"]
         )
-    except AccessDenied as exc:
-        raise PermissionDenied(str(exc)) from exc
     except ValidationError as exc:
         show_refusal(request, exc)
     else:
@@ -264,10 +254,11 @@ def run_sample(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
+@requires("checkrun.view")
 def run_sample_export(request: HttpRequest, pk: int) -> FileResponse:
     """The sampled lines as an Excel file for the field check (audited)."""
     run = _run(request, pk)
-    role = role_of(request)
+    role = str(getattr(request.user, "role", ""))
     rows = selectors.sample_rows(user=request.user, run=run)
     title = f"抽样核实清单 {run} 批次{run.pk} 随机种子{run.sample_seed or ''}"
     content = exports.sample_workbook(rows, role=role, title=title)
@@ -289,9 +280,9 @@ def run_sample_export(request: HttpRequest, pk: int) -> FileResponse:
 
 
 @login_required
+@requires("posthoc.run")
 def posthoc(request: HttpRequest) -> HttpResponse:
     """事后专项核查: choose rules, a period range, a policy and a region; the run goes to a worker."""
-    _require(request, services.RUNNING_ROLES[RunKind.POSTHOC], _("事后专项核查由审计人员或财政局发起"))
     if request.method == "POST":
         form = PosthocRunForm(request.POST)
         if form.is_valid():
@@ -306,8 +297,6 @@ def posthoc(request: HttpRequest) -> HttpResponse:
                     region_code=data["region"],
                     codes=data["rules"],
                 )
-            except AccessDenied as exc:
-                raise PermissionDenied(str(exc)) from exc
             except ValidationError as exc:
                 show_refusal(request, exc)
             else:
@@ -323,11 +312,12 @@ def posthoc(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
+@requires("rule.view")
 def rules(request: HttpRequest) -> HttpResponse:
     """The 16 rules and whether each blocks; finance and the administrator may change that."""
-    may_change = role_of(request) in RULE_KEEPERS
+    may_change = allowed(request.user, "rule.change")
     if request.method == "POST":
-        _require(request, RULE_KEEPERS, _("只有财政局或系统管理员可以调整核查规则是否阻断发放"))
+        authorize(request.user, "rule.change")
         form = RuleSettingForm(request.POST)
         if not form.is_valid():
             _form_errors(request, form)
@@ -335,8 +325,6 @@ def rules(request: HttpRequest) -> HttpResponse:
         code, blocking = form.cleaned_data["code"], form.cleaned_data["blocking"]
         try:
             services.rule_setting_change(user=request.user, code=code, blocking=blocking)
-        except AccessDenied as exc:
-            raise PermissionDenied(str(exc)) from exc
         except ValidationError as exc:
             show_refusal(request, exc)
         else:

@@ -3,17 +3,16 @@
 from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
 
+from yikatong.accounts.permissions import requires
 from yikatong.checks import charts
-from yikatong.checks.monitor import WATCHERS, Overview, monitor_overview
+from yikatong.checks.monitor import Overview, monitor_overview
 from yikatong.core.money import fen_to_yuan
-from yikatong.core.web import role_of
 
 DRILL_ANCHOR = "#drill"
 
@@ -69,10 +68,9 @@ def _findings_chart(overview: Overview) -> SafeString:
 
 
 @login_required
+@requires("monitor.view")
 def monitor(request: HttpRequest) -> HttpResponse:
     """事中跟踪监控: rosters in flight by stage and township, time limits, open findings, with drill-down."""
-    if role_of(request) not in WATCHERS:
-        raise PermissionDenied(_("只有财政、审计、业务主管部门、乡镇审核人和系统管理员可以查看事中跟踪监控"))
     overview = monitor_overview(user=request.user, params=request.GET)
     context = {
         "o": overview,

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from yikatong.accounts.restrict import RestrictedManager, Scope
+from yikatong.core.restrict import RestrictedManager, Scope
 
 
 class RegionLevel(models.TextChoices):

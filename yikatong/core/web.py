@@ -7,11 +7,6 @@ from django.core.exceptions import ValidationError
 from django.http import HttpRequest
 
 
-def role_of(request: HttpRequest) -> str:
-    """The signed-in user's role code ("" for anyone else)."""
-    return str(getattr(request.user, "role", ""))
-
-
 def show_refusal(request: HttpRequest, exc: Exception) -> None:
     """A service's refusal as Chinese error messages on the next page."""
     for message in exc.messages if isinstance(exc, ValidationError) else [str(exc)]:

@@ -9,6 +9,7 @@ from typing import Any
 from django.http import Http404, HttpRequest
 from ninja import Router, Schema
 
+from yikatong.accounts.permissions import requires
 from yikatong.policies import selectors, services
 from yikatong.policies.models import Policy, PolicyVersion, VersionStatus
 
@@ -131,6 +132,7 @@ def policy_versions(request: HttpRequest, code: str) -> list[VersionOut]:
 
 
 @router.post("", response=DraftOut, summary="业务主管部门提交政策草稿")
+@requires("policy.draft")
 def policy_draft(request: HttpRequest, payload: DraftIn) -> DraftOut:
     data: dict[str, Any] = payload.dict(exclude={"code", "bands"})
     bands = [b.dict() for b in payload.bands]

@@ -15,10 +15,10 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from yikatong.accounts.restrict import AccessDenied
-from yikatong.accounts.roles import Role
+from yikatong.accounts.permissions import authorize
 from yikatong.bulk.reader import UnreadableFile, read_table
 from yikatong.core.models import Department
+from yikatong.core.restrict import AccessDenied
 from yikatong.policies import services
 from yikatong.policies.models import Frequency, Policy, PolicyVersion, VersionStatus
 from yikatong.policies.selectors import public_policy_list, standard_text
@@ -93,10 +93,9 @@ def policy_list_import(
     """Draft (and, for finance, optionally publish) the policies of a FORMATS.md "policies" file."""
     if user is None:
         raise AccessDenied("导入政策清单须指明由哪位财政或业务主管部门的用户起草（命令行用 --user）")
-    if user.role not in services.DRAFTERS:
-        raise AccessDenied("只有业务主管部门、财政部门可以导入补贴政策清单")
-    if publish and (user is None or user.role != Role.FINANCE):
-        raise AccessDenied("只有财政部门可以发布补贴政策")
+    authorize(user, "policy.import")
+    if publish:
+        authorize(user, "policy.publish")
     table = read_table(path, "policies", source_name=source_name or path.name, today=timezone.localdate())
     outcome = PolicyImport()
     for rejected in table.rejected.iter_rows(named=True):

@@ -10,8 +10,8 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from yikatong.accounts.restrict import RestrictedManager, Scope
 from yikatong.core.models import Department, Region
+from yikatong.core.restrict import RestrictedManager, Scope
 
 
 class Unit(models.TextChoices):

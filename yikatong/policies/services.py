@@ -12,15 +12,13 @@ from django.db.models import Max
 from django.forms.models import model_to_dict
 from django.utils import timezone
 
-from yikatong.accounts.restrict import AccessDenied, ensure_in_scope
-from yikatong.accounts.roles import Role
+from yikatong.accounts.permissions import authorize
 from yikatong.audit.services import audit_record
 from yikatong.core.models import Department, Region, RegionLevel
+from yikatong.core.restrict import AccessDenied, ensure_in_scope
 from yikatong.policies.domain import amount as domain
 from yikatong.policies.models import Policy, PolicyVersion, RateBand, VersionStatus
 
-DRAFTERS = frozenset({Role.DEPT_REVIEWER, Role.FINANCE, Role.ADMIN})
-PUBLISHERS = frozenset({Role.FINANCE})
 EDITABLE = frozenset({VersionStatus.DRAFT})
 
 VERSION_FIELDS = [
@@ -97,11 +95,6 @@ def _validate(data: dict[str, Any], bands: list[dict[str, Any]]) -> None:
         raise ValidationError(errors)
 
 
-def _require(user: Any, roles: frozenset[str], what: str) -> None:
-    if user is None or user.role not in roles:
-        raise AccessDenied(what)
-
-
 def _set_bands(version: PolicyVersion, bands: list[dict[str, Any]]) -> None:
     version.bands.all().delete()
     RateBand.objects.bulk_create(
@@ -121,9 +114,9 @@ def policy_draft_create(
     *, user: Any, code: str, department: Department | None, data: dict[str, Any], bands: list[dict[str, Any]]
 ) -> PolicyVersion:
     """Draft a new policy (version 1); a department drafts only for itself."""
-    _require(user, DRAFTERS, "只有业务主管部门、财政部门可以起草补贴政策")
+    authorize(user, "policy.draft")
     department = department or user.department
-    if user.role == Role.DEPT_REVIEWER and department != user.department:
+    if getattr(user, "department_scoped", False) and department != user.department:
         raise AccessDenied("业务主管部门只能起草本部门的补贴政策")
     code = code.strip()
     if not code:
@@ -151,7 +144,7 @@ def policy_version_update(
     *, user: Any, version: PolicyVersion, data: dict[str, Any], bands: list[dict[str, Any]]
 ) -> PolicyVersion:
     """Change a draft; published versions are never edited (a change is a new version)."""
-    _require(user, DRAFTERS, "无权修改补贴政策")
+    authorize(user, "policy.draft")
     ensure_in_scope(user, version, "change")
     version = PolicyVersion.objects.select_for_update().get(pk=version.pk)
     if version.status not in EDITABLE:
@@ -172,7 +165,7 @@ def policy_version_update(
 @transaction.atomic
 def policy_version_new(*, user: Any, policy: Policy, effective_from: dt.date) -> PolicyVersion:
     """Start a new draft version from the latest one, to take effect on a later date."""
-    _require(user, DRAFTERS, "无权修改补贴政策")
+    authorize(user, "policy.draft")
     ensure_in_scope(user, policy, "change")
     policy = Policy.objects.select_for_update().get(pk=policy.pk)
     if policy.versions.filter(status__in=[VersionStatus.DRAFT, VersionStatus.SUBMITTED]).exists():
@@ -202,7 +195,7 @@ def policy_version_new(*, user: Any, policy: Policy, effective_from: dt.date) ->
 @transaction.atomic
 def policy_version_submit(*, user: Any, version: PolicyVersion) -> PolicyVersion:
     """A department sends a draft to finance for publication."""
-    _require(user, DRAFTERS, "无权提交补贴政策")
+    authorize(user, "policy.submit")
     ensure_in_scope(user, version, "change")
     version = PolicyVersion.objects.select_for_update().get(pk=version.pk)
     if version.status != VersionStatus.DRAFT:
@@ -216,7 +209,7 @@ def policy_version_submit(*, user: Any, version: PolicyVersion) -> PolicyVersion
 @transaction.atomic
 def policy_version_return(*, user: Any, version: PolicyVersion, reason: str) -> PolicyVersion:
     """Finance sends a submitted version back to its department with a reason."""
-    _require(user, PUBLISHERS, "只有财政部门可以退回补贴政策")
+    authorize(user, "policy.publish")
     version = PolicyVersion.objects.select_for_update().get(pk=version.pk)
     if version.status != VersionStatus.SUBMITTED:
         raise ValidationError("只有待审核的版本可以退回")
@@ -231,7 +224,7 @@ def policy_version_return(*, user: Any, version: PolicyVersion, reason: str) -> 
 @transaction.atomic
 def policy_version_publish(*, user: Any, version: PolicyVersion) -> PolicyVersion:
     """Finance publishes a version; the version in force before it ends the day before it starts."""
-    _require(user, PUBLISHERS, "只有财政部门可以发布补贴政策")
+    authorize(user, "policy.publish")
     ensure_in_scope(user, version, "change")
     policy = Policy.objects.select_for_update().get(pk=version.policy_id)
     version = PolicyVersion.objects.select_for_update().get(pk=version.pk)
@@ -260,7 +253,7 @@ def policy_version_publish(*, user: Any, version: PolicyVersion) -> PolicyVersio
 @transaction.atomic
 def policy_retire(*, user: Any, policy: Policy, on: dt.date) -> Policy:
     """Finance stops a policy from a date; it stays on the list, shown as retired."""
-    _require(user, PUBLISHERS, "只有财政部门可以停止执行补贴政策")
+    authorize(user, "policy.publish")
     policy = Policy.objects.select_for_update().get(pk=policy.pk)
     policy.retired_on = on
     policy.save(update_fields=["retired_on"])

@@ -16,23 +16,26 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from yikatong.accounts.restrict import AccessDenied
+from yikatong.accounts.permissions import allowed, requires, requires_one_of
+from yikatong.core.restrict import AccessDenied
 from yikatong.core.uploads import store_upload
-from yikatong.core.web import role_of, show_refusal
+from yikatong.core.web import show_refusal
 from yikatong.policies import imports, selectors, services
 from yikatong.policies.forms import BandFormSet, DateForm, ImportForm, ReasonForm, VersionForm
 from yikatong.policies.models import PolicyVersion, VersionStatus
 
 
 @login_required
+@requires("policy.view")
 def policy_list(request: HttpRequest) -> HttpResponse:
     """The policies the user may see, with their versions' states."""
     policies = selectors.staff_policy_list(request.user)
-    may_draft = role_of(request) in services.DRAFTERS
+    may_draft = allowed(request.user, "policy.draft")
     return render(request, "policies/policy_list.html", {"policies": policies, "may_draft": may_draft})
 
 
 @login_required
+@requires("policy.view")
 def policy_detail(request: HttpRequest, code: str) -> HttpResponse:
     """One policy: every version with its rate table, and the actions the user may take."""
     policy = get_object_or_404(selectors.staff_policy_list(request.user), code=code)
@@ -40,8 +43,9 @@ def policy_detail(request: HttpRequest, code: str) -> HttpResponse:
     context = {
         "policy": policy,
         "versions": versions,
-        "may_draft": role_of(request) in services.DRAFTERS,
-        "may_publish": role_of(request) in services.PUBLISHERS,
+        "may_draft": allowed(request.user, "policy.draft"),
+        "may_submit": allowed(request.user, "policy.submit"),
+        "may_publish": allowed(request.user, "policy.publish"),
         "reason_form": ReasonForm(),
         "date_form": DateForm(),
     }
@@ -57,10 +61,9 @@ def _bands_from(formset: Any) -> list[dict[str, Any]]:
 
 
 @login_required
+@requires("policy.draft")
 def version_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
     """Draft a new policy, or change a draft version (with its rate table)."""
-    if role_of(request) not in services.DRAFTERS:
-        raise PermissionDenied(_("只有业务主管部门、财政部门可以起草补贴政策"))
     version = get_object_or_404(PolicyVersion.objects.restrict(request.user, "change"), pk=pk) if pk else None
     if version is not None and version.status != VersionStatus.DRAFT:
         raise PermissionDenied(_("只有草稿可以修改；已发布的政策请新建版本"))
@@ -134,6 +137,16 @@ def _act(request: HttpRequest, pk: int, action: str) -> HttpResponse:
 
 
 @login_required
+@requires_one_of(
+    "action",
+    {
+        "submit": "policy.submit",
+        "publish": "policy.publish",
+        "return": "policy.publish",
+        "retire": "policy.publish",
+        "new": "policy.draft",
+    },
+)
 @require_POST
 def version_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
     """Submit, publish, return, start a new version, or retire."""
@@ -141,10 +154,9 @@ def version_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
 
 
 @login_required
+@requires("policy.import")
 def policy_import(request: HttpRequest) -> HttpResponse:
     """Upload a FORMATS.md policies file; its policies become drafts (finance may publish them at once)."""
-    if role_of(request) not in services.DRAFTERS:
-        raise PermissionDenied(_("只有业务主管部门、财政部门可以导入补贴政策清单"))
     form = ImportForm(request.POST or None, request.FILES or None)
     outcome = None
     if request.method == "POST" and form.is_valid():
@@ -159,12 +171,11 @@ def policy_import(request: HttpRequest) -> HttpResponse:
             )
         except imports.UnreadableFile as exc:
             messages.error(request, str(exc))
-        except AccessDenied as exc:
-            raise PermissionDenied(str(exc)) from exc
     return render(request, "policies/import.html", {"form": form, "outcome": outcome})
 
 
 @login_required
+@requires("policy.export")
 def policy_export(request: HttpRequest) -> HttpResponse:
     """The list in force as a FORMATS.md policies file (Excel), for other systems."""
     frame = imports.policy_list_file()

@@ -10,12 +10,10 @@ from django.shortcuts import get_object_or_404
 from ninja import File, Form, Router, Schema
 from ninja.files import UploadedFile
 
-from yikatong.accounts.roles import may_see_clear
-from yikatong.core.masking import mask_id_number, mask_name
+from yikatong.accounts.permissions import requires, requires_one_of, shown
 from yikatong.core.uploads import store_upload
 from yikatong.registry import selectors
-from yikatong.registry.imports import check_may_import
-from yikatong.registry.models import ImportBatch, RegistryKind
+from yikatong.registry.models import RegistryKind
 from yikatong.registry.tasks import batch_summary, import_registry_file
 from yikatong.registry.views import import_report_response
 from yikatong.tasks.services import task_start
@@ -38,20 +36,22 @@ class PersonOut(Schema):
 
 
 @router.get("/imports/{batch_id}", summary="一次导入的结果（含错误报告下载地址）")
+@requires("import.view")
 def import_result(request: HttpRequest, batch_id: int) -> dict[str, Any]:
-    batch = get_object_or_404(ImportBatch.objects.restrict(request.user, "view"), pk=batch_id)
+    batch = get_object_or_404(selectors.import_batches_visible(user=request.user), pk=batch_id)
     return batch_summary(batch)
 
 
 @router.get("/persons/search", response=list[PersonOut], summary="按完整身份证号或姓名查询人员（本人区划内）")
+@requires("person.search")
 def person_lookup(request: HttpRequest, q: str) -> list[PersonOut]:
     role = getattr(request.user, "role", "")
     found = selectors.person_search(user=request.user, query=q)
     return [
         PersonOut(
             id=p.pk,
-            name=p.name if may_see_clear(role, "name") else mask_name(p.name),
-            id_number=p.id_number if may_see_clear(role, "id_number") else mask_id_number(p.id_number),
+            name=shown(role, "name", p.name),
+            id_number=shown(role, "id_number", p.id_number),
             gender=p.gender,
             birth_date=p.birth_date,
             village_code=p.village_id,
@@ -61,12 +61,14 @@ def person_lookup(request: HttpRequest, q: str) -> list[PersonOut]:
 
 
 @router.get("/imports/{batch_id}/report.{fmt}", summary="下载导入错误报告（csv 或 xlsx）")
+@requires("import.view")
 def import_report(request: HttpRequest, batch_id: int, fmt: str) -> FileResponse:
     return import_report_response(request.user, batch_id, fmt)
 
 
 # One path segment, so it never shadows /persons/search or /imports/{id} (two segments each).
 @router.post("/{kind}", response=TaskRef, summary="上传登记数据文件导入（后台任务）")
+@requires_one_of("kind", {kind: f"import.{kind}" for kind in RegistryKind.values})
 def registry_upload(
     request: HttpRequest,
     kind: RegistryKind,
@@ -76,7 +78,6 @@ def registry_upload(
     as_of: dt.date | None = Form(None),  # noqa: B008
     source: str = Form(""),
 ) -> TaskRef:
-    check_may_import(request.user, kind)
     path = store_upload(file)
     run = task_start(
         task=import_registry_file,

@@ -20,8 +20,7 @@ import polars as pl
 from django.db import connection, transaction
 from django.utils import timezone
 
-from yikatong.accounts.restrict import AccessDenied
-from yikatong.accounts.roles import Role
+from yikatong.accounts.permissions import authorize
 from yikatong.audit.services import audit_record
 from yikatong.bulk.reader import ParsedTable, UnreadableFile, read_table
 from yikatong.bulk.schemas import SCHEMAS
@@ -38,15 +37,6 @@ from yikatong.registry.models import (
 )
 
 ProgressFn = Callable[..., None]
-
-# Who may import which registry (None, the system itself on the command line, may import anything).
-IMPORT_ROLES: dict[str, frozenset[str]] = {
-    RegistryKind.PERSONS: frozenset({Role.HRSS, Role.ADMIN, Role.VILLAGE_CLERK}),
-    RegistryKind.CARDS: frozenset({Role.HRSS, Role.ADMIN}),
-    RegistryKind.DEATHS: frozenset({Role.HRSS, Role.ADMIN, Role.DEPT_REVIEWER}),
-    RegistryKind.CADRES: frozenset({Role.ADMIN, Role.FINANCE, Role.DEPT_REVIEWER}),
-    RegistryKind.LAND: frozenset({Role.ADMIN, Role.DEPT_REVIEWER}),
-}
 
 # Every table keys ID numbers by the same blind index, so registries join on it.
 ID_INDEX = "person.id_number"
@@ -94,9 +84,8 @@ def _reject(frame: pl.DataFrame, reason: str | pl.Expr, kind: str = RegistryKind
 
 
 def check_may_import(user: Any, kind: str) -> None:
-    """Refuse roles that do not keep this registry."""
-    if user is not None and user.role not in IMPORT_ROLES[kind]:
-        raise AccessDenied(f"您的角色不能导入“{RegistryKind(kind).label}”数据")
+    """Refuse roles that do not keep this registry (``import.<kind>`` of the permission table)."""
+    authorize(user, f"import.{RegistryKind(kind).value}")
 
 
 def registry_import(

@@ -7,11 +7,13 @@ from typing import Any
 
 from django.db.models import QuerySet
 
+from yikatong.accounts.permissions import allowed
 from yikatong.core.fields import blind_index
 from yikatong.core.idnumber import InvalidIdNumber, validate_id_number
 from yikatong.registry.models import (
     CadreRecord,
     DeathRecord,
+    ImportBatch,
     Person,
     RegistryKind,
     RegistrySnapshot,
@@ -42,6 +44,23 @@ def person_search(*, user: Any, query: str, limit: int = 50) -> PersonSearch:
             return PersonSearch([], f"{exc}；按身份证号查询须输入完整的18位号码")
         return PersonSearch(list(persons.filter(id_bidx=blind_index(number, context=ID_INDEX))[:limit]))
     return PersonSearch(list(persons.filter(name=query).order_by("village_id")[:limit]))
+
+
+def import_kinds(user: Any) -> list[str]:
+    """The registry kinds a user may import (``import.<kind>``)."""
+    return [kind for kind in RegistryKind.values if allowed(user, f"import.{kind}")]
+
+
+def import_batches_visible(*, user: Any) -> QuerySet[ImportBatch]:
+    """The import batches a user may see: of the kinds they may import, unless ``import.view_all``.
+
+    A batch's error report holds the refused rows in full (ID numbers, names, phones), so a user of the
+    county who keeps no such registry does not get it just for being in the county.
+    """
+    batches = ImportBatch.objects.restrict(user, "view")
+    if allowed(user, "import.view_all"):
+        return batches
+    return batches.filter(kind__in=import_kinds(user))
 
 
 def person_get(*, user: Any, pk: int) -> Person:

@@ -9,24 +9,16 @@ from django.db import IntegrityError, transaction
 from django.forms.models import model_to_dict
 from django.utils import timezone
 
-from yikatong.accounts.restrict import AccessDenied, ensure_in_scope
-from yikatong.accounts.roles import Role
+from yikatong.accounts.permissions import authorize
 from yikatong.audit.services import audit_record
 from yikatong.core.fields import blind_index
 from yikatong.registry.models import AgentBank, CardChange, CardStatus, Person, SocialSecurityCard
 
-CARD_KEEPERS: frozenset[str] = frozenset({Role.HRSS, Role.ADMIN})
-
-
-def _require_card_keeper(user: Any) -> None:
-    if user is None or user.role not in CARD_KEEPERS:
-        raise AccessDenied("只有人社部门经办人可以登记或变更社保卡账户")
-
 
 @transaction.atomic
 def agent_bank_save(*, user: Any, bank: AgentBank, changes: dict[str, Any]) -> AgentBank:
-    """Create or change an agent bank (hrss and admin only); audited with before and after."""
-    _require_card_keeper(user)
+    """Create or change an agent bank (``bank.edit``); audited with before and after."""
+    authorize(user, "bank.edit")
     before = model_to_dict(bank) if bank.pk else None
     for field, value in changes.items():
         setattr(bank, field, value)
@@ -41,8 +33,7 @@ def card_register(
     *, user: Any, person: Person, bank: AgentBank, account_no: str, holder_name: str, card_no: str = ""
 ) -> SocialSecurityCard:
     """Record a person's card account; a card they already hold is closed and kept as history (换卡)."""
-    _require_card_keeper(user)
-    ensure_in_scope(user, person, "change")
+    authorize(user, "card.register", person)
     person = Person.objects.select_for_update().get(pk=person.pk)
     account_no = "".join(account_no.split()).replace("-", "")
     if holder_name.strip() != person.name:
@@ -84,8 +75,7 @@ def card_change_status(
     *, user: Any, card: SocialSecurityCard, status: str, reason: str
 ) -> SocialSecurityCard:
     """Report a card lost, freeze, unfreeze or close it; each change is kept as history."""
-    _require_card_keeper(user)
-    ensure_in_scope(user, card, "change")
+    authorize(user, "card.change_status", card)
     card = SocialSecurityCard.objects.select_for_update().get(pk=card.pk)
     if status not in CardStatus.values:
         raise ValidationError({"status": "未知的卡状态"})

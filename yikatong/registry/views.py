@@ -10,23 +10,20 @@ from typing import Any
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from yikatong.accounts.restrict import AccessDenied
-from yikatong.accounts.roles import Role
+from yikatong.accounts.permissions import allowed, requires
 from yikatong.audit.services import audit_record
 from yikatong.core.uploads import store_upload
-from yikatong.core.web import role_of
 from yikatong.registry import selectors, services
 from yikatong.registry.forms import AgentBankForm, CardForm, CardStatusForm, ImportForm
-from yikatong.registry.imports import IMPORT_ROLES, check_may_import
+from yikatong.registry.imports import check_may_import
 from yikatong.registry.models import (
     AgentBank,
-    ImportBatch,
     Person,
     RegistryKind,
     RegistrySnapshot,
@@ -36,24 +33,19 @@ from yikatong.registry.tasks import import_registry_file
 from yikatong.tasks.services import task_start
 
 
-def _forbid_banks(request: HttpRequest) -> None:
-    if getattr(request.user, "role", None) == Role.BANK_OPERATOR:
-        raise PermissionDenied(_("代发银行操作员不能查询人员登记信息"))
-
-
 @login_required
+@requires("person.search")
 def person_search(request: HttpRequest) -> HttpResponse:
     """Search by full ID number or by name, inside the user's region."""
-    _forbid_banks(request)
     query = request.GET.get("q", "")
     result = selectors.person_search(user=request.user, query=query)
     return render(request, "registry/person_search.html", {"query": query, "result": result})
 
 
 @login_required
+@requires("person.view")
 def person_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """Everything the registry knows about one person, masked for the viewer's role."""
-    _forbid_banks(request)
     try:
         person = selectors.person_get(user=request.user, pk=pk)
     except Person.DoesNotExist as exc:
@@ -67,7 +59,7 @@ def person_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "hits": selectors.person_registry_hits(person),
         "card_form": CardForm(initial={"holder_name": person.name}),
         "status_form": CardStatusForm(),
-        "may_keep_cards": role_of(request) in services.CARD_KEEPERS,
+        "may_keep_cards": allowed(request.user, "card.register"),
     }
     return render(request, "registry/person_detail.html", context)
 
@@ -89,6 +81,7 @@ def _submit(request: HttpRequest, form: forms.Form, action: Callable[..., object
 
 
 @login_required
+@requires("card.register")
 @require_POST
 def card_register(request: HttpRequest, pk: int) -> HttpResponse:
     """Record a new card account for a person (hrss)."""
@@ -99,6 +92,7 @@ def card_register(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
+@requires("card.change_status")
 @require_POST
 def card_status(request: HttpRequest, pk: int) -> HttpResponse:
     """Report lost, freeze, unfreeze or close a card (hrss)."""
@@ -109,18 +103,18 @@ def card_status(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
+@requires("bank.view")
 def bank_list(request: HttpRequest) -> HttpResponse:
     """The agent banks and their agreement terms."""
     banks = AgentBank.objects.select_related("branch").order_by("code")
-    may_edit = role_of(request) in services.CARD_KEEPERS
+    may_edit = allowed(request.user, "bank.edit")
     return render(request, "registry/bank_list.html", {"banks": banks, "may_edit": may_edit})
 
 
 @login_required
+@requires("bank.edit")
 def bank_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
     """Create or change an agent bank (hrss, admin)."""
-    if role_of(request) not in services.CARD_KEEPERS:
-        raise PermissionDenied(_("只有人社部门和系统管理员可以维护代发银行"))
     bank = get_object_or_404(AgentBank, pk=pk) if pk else AgentBank()
     form = AgentBankForm(request.POST or None, instance=bank)
     if request.method == "POST" and form.is_valid():
@@ -131,22 +125,17 @@ def bank_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
 
 
 @login_required
+@requires("import.view")
 def import_list(request: HttpRequest) -> HttpResponse:
-    """Upload a registry file, and the imports of the user's region."""
-    role = role_of(request)
-    kinds = [k for k, roles in IMPORT_ROLES.items() if role in roles]
-    if not kinds:
-        raise PermissionDenied(_("您的角色不能导入登记数据"))
+    """Upload a registry file (the kinds the user may import), and the imports the user may see."""
+    kinds = selectors.import_kinds(request.user)
     form = ImportForm(request.POST or None, request.FILES or None)
     kind_field = form.fields["kind"]
     assert isinstance(kind_field, forms.ChoiceField)
     kind_field.choices = [(value, label) for value, label in RegistryKind.choices if value in kinds]
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        try:
-            check_may_import(request.user, data["kind"])
-        except AccessDenied as exc:
-            raise PermissionDenied(str(exc)) from exc
+        check_may_import(request.user, data["kind"])
         path = store_upload(data["file"])
         run = task_start(
             task=import_registry_file,
@@ -163,18 +152,20 @@ def import_list(request: HttpRequest) -> HttpResponse:
             },
         )
         return redirect("tasks:detail", pk=run.pk)
-    batches = ImportBatch.objects.restrict(request.user, "view").select_related("created_by")[:50]
+    batches = selectors.import_batches_visible(user=request.user).select_related("created_by")[:50]
     return render(request, "registry/import_list.html", {"form": form, "batches": batches})
 
 
 @login_required
+@requires("import.view")
 def import_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """What one import did, with its error report."""
-    batch = get_object_or_404(ImportBatch.objects.restrict(request.user, "view"), pk=pk)
+    batch = get_object_or_404(selectors.import_batches_visible(user=request.user), pk=pk)
     return render(request, "registry/import_detail.html", {"batch": batch})
 
 
 @login_required
+@requires("import.view")
 def import_report(request: HttpRequest, pk: int, fmt: str) -> FileResponse:
     """Download an import's error report (an export of personal data: audited)."""
     return import_report_response(request.user, pk, fmt)
@@ -182,7 +173,7 @@ def import_report(request: HttpRequest, pk: int, fmt: str) -> FileResponse:
 
 def import_report_response(user: Any, pk: int, fmt: str) -> FileResponse:
     """The error report of an import the user may see, as a download; the export is audited."""
-    batch = get_object_or_404(ImportBatch.objects.restrict(user, "view"), pk=pk)
+    batch = get_object_or_404(selectors.import_batches_visible(user=user), pk=pk)
     path = batch.report_csv if fmt == "csv" else batch.report_xlsx if fmt == "xlsx" else ""
     if not path or not Path(path).exists():
         raise Http404
@@ -194,8 +185,8 @@ def import_report_response(user: Any, pk: int, fmt: str) -> FileResponse:
 
 
 @login_required
+@requires("snapshot.view")
 def snapshot_list(request: HttpRequest) -> HttpResponse:
     """The outside registries' snapshots, newest first."""
-    _forbid_banks(request)
     snapshots = RegistrySnapshot.objects.select_related("uploaded_by")[:200]
     return render(request, "registry/snapshot_list.html", {"snapshots": snapshots})

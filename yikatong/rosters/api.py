@@ -15,7 +15,7 @@ from django.shortcuts import get_object_or_404
 from ninja import File, Form, Router, Schema, Status
 from ninja.files import UploadedFile
 
-from yikatong.accounts.roles import may_see_clear
+from yikatong.accounts.permissions import may_see_clear, requires
 from yikatong.bulk.reader import UnreadableFile
 from yikatong.core.fields import blind_index
 from yikatong.core.idnumber import normalise_id_number
@@ -132,6 +132,7 @@ def _detail(request: HttpRequest, roster: Roster) -> RosterOut:
 
 
 @router.post("", response={201: RosterOut}, summary="建立申报名册（可同时列入人员）")
+@requires("roster.create")
 def roster_open(request: HttpRequest, payload: RosterIn) -> Status[RosterOut]:
     with transaction.atomic():
         roster = services.roster_create(
@@ -166,6 +167,7 @@ def roster_open(request: HttpRequest, payload: RosterIn) -> Status[RosterOut]:
 
 
 @router.get("/{roster_id}", response=RosterOut, summary="名册状态、期限、公示日期与人员（按角色脱敏）")
+@requires("roster.view")
 def roster_detail(request: HttpRequest, roster_id: int) -> RosterOut:
     return _detail(request, get_object_or_404(_visible(request), pk=roster_id))
 
@@ -173,6 +175,7 @@ def roster_detail(request: HttpRequest, roster_id: int) -> RosterOut:
 @router.post(
     "/{roster_id}/file", response={200: UploadOut, 422: UploadOut}, summary="上传名册文件（CSV/Excel）"
 )
+@requires("roster.edit")
 def roster_file(
     request: HttpRequest,
     roster_id: int,

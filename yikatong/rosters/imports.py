@@ -21,8 +21,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from yikatong.accounts.restrict import AccessDenied, ensure_in_scope
-from yikatong.accounts.roles import Role
+from yikatong.accounts.permissions import authorize
 from yikatong.audit.services import audit_record
 from yikatong.bulk.reader import read_table
 from yikatong.bulk.report import REASON
@@ -74,9 +73,7 @@ def check_may_upload(user: Any, roster: Roster) -> None:
     """Only the roster's village clerk (or the system itself on the command line) uploads its lines."""
     if user is None:
         return
-    if user.role != Role.VILLAGE_CLERK:
-        raise AccessDenied("只有村（社区）经办人可以上传申报名册")
-    ensure_in_scope(user, roster, "change")
+    authorize(user, "roster.edit", roster)
 
 
 def roster_upload(

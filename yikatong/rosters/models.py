@@ -8,9 +8,9 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from yikatong.accounts.restrict import RestrictedManager, Scope
 from yikatong.core.fields import EncryptedTextField
 from yikatong.core.models import Region
+from yikatong.core.restrict import RestrictedManager, Scope
 from yikatong.policies.models import Policy, PolicyVersion
 from yikatong.registry.models import Person
 from yikatong.rosters.domain import workflow

@@ -16,13 +16,14 @@ from django.db import IntegrityError, transaction
 from django.db.models import Max
 from django.utils import timezone
 
-from yikatong.accounts.restrict import AccessDenied, ensure_in_scope
+from yikatong.accounts.permissions import authorize
 from yikatong.audit.services import audit_record
 from yikatong.bulk.kinds import Context, check_cells
 from yikatong.bulk.schemas import SCHEMAS
 from yikatong.core.fields import blind_index
 from yikatong.core.models import Region, RegionLevel
 from yikatong.core.periods import InvalidPeriod, Period
+from yikatong.core.restrict import AccessDenied, ensure_in_scope
 from yikatong.core.tables import insert_frame, read_frame
 from yikatong.policies.domain.amount import Beneficiary, standard_amount
 from yikatong.policies.models import Policy
@@ -75,14 +76,17 @@ def _move(
 
 
 def _check(roster: Roster, target: str, user: Any) -> None:
+    """Refuse a move the workflow does not allow, or one the user may not make (its action)."""
     try:
-        workflow.check_move(roster.state, target, getattr(user, "role", ""))
+        code = workflow.check_move(roster.state, target)
     except workflow.IllegalMove as exc:
         raise ValidationError(str(exc)) from exc
+    authorize(user, code, roster)
 
 
-def _locked(user: Any, roster: Roster, action: str = "change") -> Roster:
-    ensure_in_scope(user, roster, action)
+def _locked(user: Any, roster: Roster, code: str) -> Roster:
+    """The roster locked for an action the user may take on it (``permissions.authorize``)."""
+    authorize(user, code, roster)
     return Roster.objects.select_for_update().select_related("policy_version", "village").get(pk=roster.pk)
 
 
@@ -93,8 +97,9 @@ def _days(n: int) -> dt.timedelta:
 @transaction.atomic
 def roster_create(*, user: Any, policy_code: str, period: str, village_code: str) -> Roster:
     """A village clerk opens a roster for a published policy, a period and their village."""
-    if user is None or user.role != "village_clerk":
-        raise AccessDenied("只有村（社区）经办人可以建立申报名册")
+    if user is None:
+        raise AccessDenied("建立申报名册须指明由哪位村（社区）经办人建立（命令行用 --user）")
+    authorize(user, "roster.create")
     try:
         parsed = Period.parse(period)
     except InvalidPeriod as exc:
@@ -160,7 +165,7 @@ def roster_line_add(
     still be declared (the checks' NO_CARD then holds the line until HRSS records a card).
     """
     account = declared_account(account_no)
-    roster = _locked(user, roster)
+    roster = _locked(user, roster, "roster.edit")
     if roster.state not in workflow.EDITABLE:
         raise ValidationError("名册已提交，不能再修改；如需更正请等待退回")
     ensure_in_scope(user, person, "view")
@@ -204,7 +209,7 @@ def roster_line_add(
 @transaction.atomic
 def roster_line_remove(*, user: Any, line: RosterLine) -> None:
     """Take a line off a roster the village may still change."""
-    roster = _locked(user, line.roster)
+    roster = _locked(user, line.roster, "roster.edit")
     if roster.state not in workflow.EDITABLE:
         raise ValidationError("名册已提交，不能再修改")
     audit_record(action="roster.line_remove", obj=line, region_code=roster.village_id, actor=user)
@@ -219,7 +224,7 @@ def roster_prefill(*, user: Any, roster: Roster) -> int:
     """
     from yikatong.rosters.imports import LINE_COLUMNS, with_amounts
 
-    roster = _locked(user, roster)
+    roster = _locked(user, roster, "roster.edit")
     if roster.state != workflow.DRAFT or roster.lines.exists():
         raise ValidationError("只有空白的草稿名册可以按上期名册预填")
     period = Period.parse(roster.period)
@@ -264,7 +269,7 @@ def roster_prefill(*, user: Any, roster: Roster) -> int:
 @transaction.atomic
 def roster_submit(*, user: Any, roster: Roster) -> Roster:
     """The village submits; public notice starts at once for the policy's publicity days (at least 7)."""
-    roster = _locked(user, roster)
+    roster = _locked(user, roster, "roster.submit")
     if not roster.lines.exists():
         raise ValidationError("名册没有任何人员，不能提交")
     _move(roster, workflow.SUBMITTED, user=user, deadline=None)
@@ -280,7 +285,7 @@ def objection_lodge(*, roster: Roster, text: str, channel: str, line: RosterLine
                     lodged_by: str = "", user: Any = None) -> Objection:  # fmt: skip
     """Anyone may object to a line during public notice (from the public page, or a clerk for a paper one)."""
     if user is not None:
-        ensure_in_scope(user, roster, "change")
+        authorize(user, "objection.record", roster)
     roster = Roster.objects.select_for_update().get(pk=roster.pk)
     closed = roster.publicity_end is not None and roster.publicity_end <= timezone.now()
     if roster.state != workflow.PUBLICIZING or (channel == "public" and closed):
@@ -307,9 +312,7 @@ def objection_lodge(*, roster: Roster, text: str, channel: str, line: RosterLine
 @transaction.atomic
 def objection_settle(*, user: Any, objection: Objection, upheld: bool, settlement: str) -> Objection:
     """The village settles an objection: upheld removes the line; dismissed needs a reason."""
-    roster = _locked(user, objection.roster)
-    if user.role != "village_clerk":
-        raise AccessDenied("公示异议由村（社区）经办人核实处理")
+    roster = _locked(user, objection.roster, "objection.settle")
     objection = Objection.objects.select_for_update().get(pk=objection.pk)
     if objection.state != ObjectionState.OPEN:
         raise ValidationError("该异议已处理")
@@ -337,7 +340,7 @@ def objection_settle(*, user: Any, objection: Objection, upheld: bool, settlemen
 @transaction.atomic
 def publicity_close(*, user: Any, roster: Roster, now: dt.datetime | None = None) -> Roster:
     """End public notice: not before its last day, and only with every objection settled."""
-    roster = _locked(user, roster)
+    roster = _locked(user, roster, "publicity.close")
     now = now or timezone.now()
     if roster.publicity_end is None or now < roster.publicity_end:
         end = (
@@ -355,9 +358,7 @@ def publicity_close(*, user: Any, roster: Roster, now: dt.datetime | None = None
 @transaction.atomic
 def line_review(*, user: Any, line: RosterLine, accept: bool, reason: str = "") -> RosterLine:
     """The township accepts or rejects one line (a rejection needs a reason)."""
-    roster = _locked(user, line.roster)
-    if user.role != "township_reviewer":
-        raise AccessDenied("名册行由乡镇审核人审核")
+    roster = _locked(user, line.roster, "roster.review")
     if roster.state != workflow.PUBLICIZED:
         raise ValidationError("名册不在乡镇审核环节")
     line = RosterLine.objects.select_for_update().get(pk=line.pk)
@@ -381,7 +382,7 @@ def line_review(*, user: Any, line: RosterLine, accept: bool, reason: str = "") 
 @transaction.atomic
 def township_finish(*, user: Any, roster: Roster, accept_pending: bool = False) -> Roster:
     """The township closes its review (optionally accepting every line not yet decided) and passes it on."""
-    roster = _locked(user, roster)
+    roster = _locked(user, roster, "roster.review")
     _check(roster, workflow.TOWNSHIP_REVIEWED, user)
     pending = roster.lines.filter(state=LineState.PENDING)
     if accept_pending:
@@ -402,7 +403,7 @@ def township_finish(*, user: Any, roster: Roster, accept_pending: bool = False) 
 @transaction.atomic
 def roster_return(*, user: Any, roster: Roster, comment: str) -> Roster:
     """The township or the department sends the roster back to the village with comments."""
-    roster = _locked(user, roster)
+    roster = _locked(user, roster, "roster.return")
     if not comment.strip():
         raise ValidationError({"comment": "退回须填写意见"})
     deadline = timezone.now() + _days(roster.policy_version.review_days)
@@ -430,7 +431,7 @@ def roster_approve(*, user: Any, roster: Roster) -> Roster:
 def _approve(*, user: Any, roster: Roster) -> Roster:
     from yikatong.checks.services import blocking_message, open_blocking
 
-    roster = _locked(user, roster)
+    roster = _locked(user, roster, "roster.approve")
     _check(roster, workflow.APPROVED, user)
     blocking = open_blocking(roster)
     if blocking.exists():

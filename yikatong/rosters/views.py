@@ -14,17 +14,37 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from yikatong.accounts.restrict import AccessDenied
+from yikatong.accounts.permissions import allowed, requires, requires_one_of
 from yikatong.checks import selectors as check_selectors
-from yikatong.checks.services import SETTLING_ROLES
 from yikatong.core.masking import mask_id_number, mask_name
 from yikatong.core.money import InvalidAmount, yuan_to_fen
-from yikatong.core.web import role_of, show_refusal
+from yikatong.core.restrict import AccessDenied
+from yikatong.core.web import show_refusal
 from yikatong.policies.selectors import published_in_force
 from yikatong.registry.selectors import person_search
 from yikatong.rosters import selectors, services
 from yikatong.rosters.domain import workflow
 from yikatong.rosters.models import LineState, ObjectionState, Roster, RosterLine
+
+# Each named change of a roster page → the action it takes (permission table).
+ROSTER_ACTIONS = {
+    "add_line": "roster.edit",
+    "remove_line": "roster.edit",
+    "prefill": "roster.edit",
+    "submit": "roster.submit",
+    "objection": "objection.record",
+    "settle": "objection.settle",
+    "close": "publicity.close",
+    "review": "roster.review",
+    "finish": "roster.review",
+    "return": "roster.return",
+    "approve": "roster.approve",
+}
+
+
+def _may(request: HttpRequest, code: str, roster: Roster) -> bool:
+    """Whether the user may take the action on this roster now: their role, and the roster's state."""
+    return allowed(request.user, code) and roster.state in workflow.STATES_FOR[code]
 
 
 def _roster(request: HttpRequest, pk: int) -> Roster:
@@ -36,24 +56,25 @@ def _roster(request: HttpRequest, pk: int) -> Roster:
 
 
 @login_required
+@requires("roster.view")
 def roster_list(request: HttpRequest) -> HttpResponse:
     """The rosters the user may see, with state, deadline and line counts."""
     rosters = selectors.roster_list(user=request.user)
-    may_create = role_of(request) == "village_clerk"
+    may_create = allowed(request.user, "roster.create")
     return render(request, "rosters/roster_list.html", {"rosters": rosters, "may_create": may_create})
 
 
 @login_required
+@requires("roster.todo")
 def todo(request: HttpRequest) -> HttpResponse:
     """我的待办: the rosters waiting on the user's role, earliest deadline first."""
     return render(request, "rosters/todo.html", {"items": selectors.todo(user=request.user)})
 
 
 @login_required
+@requires("roster.create")
 def roster_new(request: HttpRequest) -> HttpResponse:
     """A village clerk opens a roster for a published policy and a period, for their own village."""
-    if role_of(request) != "village_clerk":
-        raise Http404
     versions = published_in_force()
     if request.method == "POST":
         region = getattr(request.user, "region", None)
@@ -74,14 +95,13 @@ def roster_new(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
+@requires("roster.view")
 def roster_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    """One roster: facts, lines, objections, history, and the actions the user's role may take now."""
+    """One roster: facts, lines, objections, history, and the actions the user may take now."""
     roster = _roster(request, pk)
-    role = role_of(request)
     lines = roster.lines.select_related("person").prefetch_related("objections")
     objections = roster.objections.select_related("line__person", "settled_by")
     events = roster.events.select_related("actor")
-    clerk = role == "village_clerk"
     findings = check_selectors.finding_list(
         user=request.user, filters=check_selectors.FindingFilters(roster=roster.pk)
     )
@@ -91,16 +111,18 @@ def roster_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "objections": objections,
         "events": events,
         "labels": workflow.LABELS,
-        "may_edit": clerk and roster.state in workflow.EDITABLE,
-        "may_prefill": clerk and roster.state == workflow.DRAFT and not lines.exists(),
-        "may_publicize": clerk and roster.state == workflow.PUBLICIZING,
-        "may_review": role == "township_reviewer" and roster.state == workflow.PUBLICIZED,
-        "may_approve": role == "dept_reviewer" and roster.state == workflow.TOWNSHIP_REVIEWED,
+        "may_edit": _may(request, "roster.edit", roster),
+        "may_prefill": _may(request, "roster.edit", roster)
+        and roster.state == workflow.DRAFT
+        and not lines.exists(),
+        "may_publicize": _may(request, "publicity.close", roster),
+        "may_review": _may(request, "roster.review", roster),
+        "may_approve": _may(request, "roster.approve", roster),
         "pending": LineState.PENDING,
         "open": ObjectionState.OPEN,
         "findings": findings,
         "open_blocking": check_selectors.roster_open_blocking_count(user=request.user, roster=roster),
-        "may_settle": role in SETTLING_ROLES,
+        "may_settle": allowed(request.user, "finding.settle"),
     }
     return render(request, "rosters/roster_detail.html", context)
 
@@ -122,6 +144,7 @@ def _notice_rows(roster: Roster) -> list[dict[str, Any]]:
 
 
 @login_required
+@requires("roster.view")
 def roster_notice(request: HttpRequest, pk: int) -> HttpResponse:
     """The printable notice (公示) for the village board."""
     roster = _roster(request, pk)
@@ -181,8 +204,6 @@ def _act(request: HttpRequest, roster: Roster, action: str) -> None:
         services.roster_submit(user=user, roster=roster)
         messages.success(request, _("名册已提交，开始公示"))
     elif action == "objection":
-        if role_of(request) != "village_clerk":
-            raise AccessDenied(_("书面异议由村（社区）经办人登记"))
         line = _line(roster, request) if post.get("line") else None
         services.objection_lodge(
             roster=roster,
@@ -222,6 +243,7 @@ def _act(request: HttpRequest, roster: Roster, action: str) -> None:
 
 
 @login_required
+@requires_one_of("action", ROSTER_ACTIONS)
 @require_POST
 def roster_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
     """Every change of a roster, one named action at a time; refusals come back as messages."""

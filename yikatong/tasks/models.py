@@ -9,7 +9,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from yikatong.accounts.restrict import RestrictedManager, Scope
+from yikatong.core.restrict import RestrictedManager, Scope
 
 
 class TaskStatus(models.TextChoices):

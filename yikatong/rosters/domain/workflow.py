@@ -20,16 +20,18 @@ LABELS = {
     RETURNED: "已退回村（社区）修改",
 }
 
-# Each move: (from, to) → who makes it. A roster cannot skip a state.
+# Each move: (from, to) → the action of the permission table that makes it (accounts/permissions.py says
+# who may take it). A roster cannot skip a state. Sending a roster back is part of the step it is in: the
+# township's review, or the department's approval.
 MOVES: dict[tuple[str, str], str] = {
-    (DRAFT, SUBMITTED): "village_clerk",
-    (RETURNED, SUBMITTED): "village_clerk",
-    (SUBMITTED, PUBLICIZING): "village_clerk",
-    (PUBLICIZING, PUBLICIZED): "village_clerk",
-    (PUBLICIZED, TOWNSHIP_REVIEWED): "township_reviewer",
-    (PUBLICIZED, RETURNED): "township_reviewer",
-    (TOWNSHIP_REVIEWED, APPROVED): "dept_reviewer",
-    (TOWNSHIP_REVIEWED, RETURNED): "dept_reviewer",
+    (DRAFT, SUBMITTED): "roster.submit",
+    (RETURNED, SUBMITTED): "roster.submit",
+    (SUBMITTED, PUBLICIZING): "roster.submit",
+    (PUBLICIZING, PUBLICIZED): "publicity.close",
+    (PUBLICIZED, TOWNSHIP_REVIEWED): "roster.review",
+    (PUBLICIZED, RETURNED): "roster.review",
+    (TOWNSHIP_REVIEWED, APPROVED): "roster.approve",
+    (TOWNSHIP_REVIEWED, RETURNED): "roster.approve",
 }
 
 # The step a roster waits for in each state, and the role that takes it (deadlines, reminders, 迟发).
@@ -45,24 +47,28 @@ AWAITED: dict[str, tuple[str, str]] = {
 # The states in which the village may still change lines.
 EDITABLE = frozenset({DRAFT, RETURNED})
 
+# The states in which each action can be taken on a roster (with the permission table: its buttons).
+STATES_FOR: dict[str, frozenset[str]] = {
+    "roster.edit": EDITABLE,
+    "roster.submit": EDITABLE,
+    "objection.record": frozenset({PUBLICIZING}),
+    "objection.settle": frozenset({PUBLICIZING}),
+    "publicity.close": frozenset({PUBLICIZING}),
+    "roster.review": frozenset({PUBLICIZED}),
+    "roster.return": frozenset({PUBLICIZED, TOWNSHIP_REVIEWED}),
+    "roster.approve": frozenset({TOWNSHIP_REVIEWED}),
+}
+
 
 class IllegalMove(ValueError):
     """A move the workflow does not allow, with a Chinese message."""
 
 
-def check_move(current: str, target: str, role: str) -> None:
-    """Refuse a move that skips a state, goes backwards, or is made by the wrong role."""
-    who = MOVES.get((current, target))
-    if who is None:
+def check_move(current: str, target: str) -> str:
+    """The action that makes the move; IllegalMove for one that skips a state or goes backwards."""
+    code = MOVES.get((current, target))
+    if code is None:
         raise IllegalMove(
             f"名册当前为“{LABELS.get(current, current)}”，不能直接变为“{LABELS.get(target, target)}”"
         )
-    if role != who:
-        raise IllegalMove(f"“{LABELS[current]}→{LABELS[target]}”应由{_ROLE_NAMES[who]}办理")
-
-
-_ROLE_NAMES = {
-    "village_clerk": "村（社区）经办人",
-    "township_reviewer": "乡镇审核人",
-    "dept_reviewer": "业务主管部门",
-}
+    return code

@@ -2,7 +2,11 @@
 
 In the manner of NetBox's ``RestrictedQuerySet``: a model says which field holds the region code of a row
 (and, where it applies, which field holds the owning department); ``restrict(user, action)`` keeps only the
-rows inside the user's region subtree and, for department-scoped roles, their department's rows.
+rows inside the user's region subtree and, for department-scoped users, their department's rows.
+
+"Which rows" lives here, below every app; "which actions" is the permission table
+(``accounts/permissions.py``). The user is asked only for what it says of itself (``region_prefix``,
+``department_scoped``, ``read_only``), so this module knows no roles.
 """
 
 from __future__ import annotations
@@ -10,10 +14,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Self, TypeVar
 
+from django.core.exceptions import PermissionDenied
 from django.db import models
 from django.db.models import Q
-
-from yikatong.accounts.roles import DEPARTMENT_SCOPED_ROLES, READ_ONLY_ROLES
 
 if TYPE_CHECKING:
     from yikatong.accounts.models import User
@@ -32,8 +35,12 @@ class Scope:
     shared_down: bool = False
 
 
-class AccessDenied(PermissionError):
-    """A user acted on a row outside their scope, or with a role that may not."""
+class AccessDenied(PermissionDenied):
+    """A user acted on a row outside their scope, or with a role that may not take the action.
+
+    A PermissionDenied, so a screen answers it with the 403 page; the API answers 403 with the message,
+    the command line prints it on one line and exits 1.
+    """
 
 
 def scope_of(model: type[models.Model]) -> Scope:
@@ -56,7 +63,7 @@ def scope_filter(user: User, scope: Scope, action: str = "view") -> Q | None:
     condition = Q(**{f"{scope.region}__startswith": user.region_prefix})
     if scope.shared_down and action == "view":
         condition |= Q(**{f"{scope.region}__in": _ancestors(str(user.region_id))})
-    if scope.department and user.role in DEPARTMENT_SCOPED_ROLES:
+    if scope.department and getattr(user, "department_scoped", False):
         condition &= Q(**{scope.department: user.department_id})
     return condition
 
@@ -70,7 +77,7 @@ class RestrictedQuerySet(models.QuerySet[_M]):
             return self.none()
         if action not in {"view", "change"}:
             raise ValueError(f"unknown action {action!r}")
-        if action == "change" and user.role in READ_ONLY_ROLES:
+        if action == "change" and getattr(user, "read_only", False):
             return self.none()
         condition = scope_filter(user, scope_of(self.model), action)
         if condition is None:

@@ -1,10 +1,10 @@
 from django.urls import path
 
-from yikatong.core import views
+from yikatong.workbench import views
 
-app_name = "core"
+app_name = "workbench"
 urlpatterns = [
-    path("workbench/", views.workbench, name="workbench"),
+    path("workbench/", views.workbench, name="home"),
     path("regions/", views.region_list, name="regions"),
     path("regions/<str:code>/", views.region_detail, name="region_detail"),
 ]

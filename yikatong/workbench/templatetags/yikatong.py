@@ -6,18 +6,10 @@ from typing import Any
 
 from django import template
 
-from yikatong.accounts.roles import may_see_clear
-from yikatong.core import masking
+from yikatong.accounts.permissions import allowed, shown
 from yikatong.core.money import fen_to_yuan
 
 register = template.Library()
-
-_MASKERS = {
-    "id_number": masking.mask_id_number,
-    "account_no": masking.mask_account,
-    "phone": masking.mask_phone,
-    "name": masking.mask_name,
-}
 
 
 @register.simple_tag(takes_context=True)
@@ -26,9 +18,15 @@ def personal(context: dict[str, Any], value: str | None, kind: str) -> str:
     request = context.get("request")
     user = getattr(request, "user", None)
     role = getattr(user, "role", "") if user is not None and user.is_authenticated else ""
-    if value and may_see_clear(role, kind):
-        return value
-    return _MASKERS[kind](value)
+    return shown(role, kind, value)
+
+
+@register.simple_tag(takes_context=True)
+def may(context: dict[str, Any], code: str) -> bool:
+    """`{% may "roster.approve" as may_approve %}`: whether the signed-in user may take the action."""
+    request = context.get("request")
+    user = getattr(request, "user", None)
+    return bool(user is not None and user.is_authenticated and allowed(user, code))
 
 
 @register.filter

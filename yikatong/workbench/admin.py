@@ -9,15 +9,15 @@ from django.db import transaction
 from django.forms.models import model_to_dict
 from django.http import HttpRequest
 
-from yikatong.accounts.restrict import RestrictedQuerySet
-from yikatong.accounts.roles import Role
+from yikatong.accounts.permissions import allowed
 from yikatong.audit.services import audit_record
 from yikatong.core.models import Department, Region
+from yikatong.core.restrict import RestrictedQuerySet
 
 
 def _is_admin(request: HttpRequest) -> bool:
     user = request.user
-    return bool(user.is_active and getattr(user, "role", None) == Role.ADMIN)
+    return bool(user.is_active and allowed(user, "reference.admin"))
 
 
 admin.site.has_permission = _is_admin  # type: ignore[method-assign]

@@ -6,35 +6,39 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 
+from yikatong.accounts.permissions import requires
 from yikatong.core.models import Region
 
 
 def home(request: HttpRequest) -> HttpResponse:
     """`/`: the workbench for a signed-in user, the sign-in page for anyone else."""
     if request.user.is_authenticated:
-        return redirect("core:workbench")
+        return redirect("workbench:home")
     return redirect("accounts:login")
 
 
 @login_required
+@requires("workbench.view")
 def workbench(request: HttpRequest) -> HttpResponse:
     """The signed-in user's landing page: who they are, where, and what they can do."""
     from yikatong.tasks.models import TaskRun
 
     recent_tasks = TaskRun.objects.restrict(request.user, "view").filter(created_by_id=request.user.pk)[:5]
-    return render(request, "core/workbench.html", {"recent_tasks": recent_tasks})
+    return render(request, "workbench/workbench.html", {"recent_tasks": recent_tasks})
 
 
 @login_required
+@requires("region.view")
 def region_list(request: HttpRequest) -> HttpResponse:
     """The regions inside the user's subtree."""
     regions = Region.objects.restrict(request.user, "view").select_related("parent")
-    return render(request, "core/region_list.html", {"regions": regions})
+    return render(request, "workbench/region_list.html", {"regions": regions})
 
 
 @login_required
+@requires("region.view")
 def region_detail(request: HttpRequest, code: str) -> HttpResponse:
     """One region of the user's subtree, with its children."""
     region = get_object_or_404(Region.objects.restrict(request.user, "view"), code=code)
     children = Region.objects.restrict(request.user, "view").filter(parent=region)
-    return render(request, "core/region_detail.html", {"region": region, "children": children})
+    return render(request, "workbench/region_detail.html", {"region": region, "children": children})
