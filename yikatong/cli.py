@@ -310,18 +310,14 @@ def _import_policies(file: Path, *, user: str, effective_from: str, publish: boo
 
     from yikatong.accounts.models import User
     from yikatong.core.context import acting_as
-    from yikatong.core.restrict import AccessDenied
     from yikatong.policies.imports import UnreadableFile, policy_list_import
 
     actor = User.objects.filter(username=user, is_active=True).first() if user else None
     day = dt.date.fromisoformat(effective_from) if effective_from else dt.date(dt.date.today().year, 1, 1)
     try:
-        with acting_as(user_id=actor.pk if actor else None, channel="cli"):
+        with acting_as(user_id=actor.pk if actor else None, channel="cli"), _refusals():
             outcome = policy_list_import(path=file, user=actor, effective_from=day, publish=publish)
     except UnreadableFile as exc:
-        typer.secho(str(exc), fg=typer.colors.RED, err=True)
-        raise typer.Exit(2) from exc
-    except AccessDenied as exc:
         typer.secho(str(exc), fg=typer.colors.RED, err=True)
         raise typer.Exit(2) from exc
     typer.secho(outcome.summary(), fg=typer.colors.RED if outcome.errors else typer.colors.GREEN)

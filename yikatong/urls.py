@@ -23,7 +23,7 @@ urlpatterns = [
     path("checks/", include("yikatong.checks.urls")),
     path("public/policies/", include("yikatong.policies.public_urls")),
     path("public/notices/", include("yikatong.rosters.public_urls")),
-    path("public/", include("yikatong.core.public_urls")),
+    path("public/", include("yikatong.workbench.public_urls")),
     path("api/", api.urls),
     path("i18n/setlang/", set_language, name="set_language"),
     path("admin/", admin.site.urls),

@@ -286,6 +286,15 @@ def requires_one_of(argument: str, codes: dict[str, str]) -> Callable[[View], Vi
     return decorate
 
 
+PUBLIC = "public"
+
+
+def public(view: View) -> View:
+    """Mark a view or API operation as open to anyone, signed in or not (the public portal, sign-in)."""
+    setattr(view, PERMISSION, PUBLIC)
+    return view
+
+
 def may_see_clear(user_or_role: Any, kind: str) -> bool:
     """Whether a user (or a role code) sees a kind of personal data (id_number, account_no, phone, name) in
     clear; the one place every screen, export, API answer and command asks. The system sees all."""

@@ -14,13 +14,14 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
 from yikatong.accounts.models import ApiToken, User
-from yikatong.accounts.permissions import requires
+from yikatong.accounts.permissions import PUBLIC, requires
 from yikatong.accounts.services import api_token_create, api_token_revoke, login_record
 
 
 class LoginView(auth_views.LoginView):
     """The Chinese sign-in page; every attempt, good or bad, is an audit event."""
 
+    permission = PUBLIC
     template_name = "accounts/login.html"
     redirect_authenticated_user = True
 
@@ -38,6 +39,8 @@ class LoginView(auth_views.LoginView):
 
 class LogoutView(auth_views.LogoutView):
     """Sign out (POST only, as Django requires)."""
+
+    permission = PUBLIC
 
 
 @login_required

@@ -9,7 +9,7 @@ from typing import Any
 from django.http import Http404, HttpRequest
 from ninja import Router, Schema
 
-from yikatong.accounts.permissions import requires
+from yikatong.accounts.permissions import public, requires
 from yikatong.policies import selectors, services
 from yikatong.policies.models import Policy, PolicyVersion, VersionStatus
 
@@ -107,6 +107,7 @@ def _version_out(version: PolicyVersion) -> VersionOut:
 
 
 @router.get("", response=list[PolicyOut], auth=None, summary="公开的补贴政策清单（无需令牌）")
+@public
 def policy_list(request: HttpRequest) -> list[PolicyOut]:
     return [
         PolicyOut(
@@ -122,6 +123,7 @@ def policy_list(request: HttpRequest) -> list[PolicyOut]:
 @router.get(
     "/{code}/versions", response=list[VersionOut], auth=None, summary="一项政策已发布的各版本（无需令牌）"
 )
+@public
 def policy_versions(request: HttpRequest, code: str) -> list[VersionOut]:
     versions = PolicyVersion.objects.filter(policy__code=code, status=VersionStatus.PUBLISHED).order_by(
         "number"

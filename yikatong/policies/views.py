@@ -16,7 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from yikatong.accounts.permissions import allowed, requires, requires_one_of
+from yikatong.accounts.permissions import allowed, public, requires, requires_one_of
 from yikatong.core.restrict import AccessDenied
 from yikatong.core.uploads import store_upload
 from yikatong.core.web import show_refusal
@@ -191,6 +191,7 @@ def policy_export(request: HttpRequest) -> HttpResponse:
 # ---- the public list: no sign-in ----------------------------------------------------------------------
 
 
+@public
 def public_list(request: HttpRequest) -> HttpResponse:
     """补贴政策清单 for the public: every published policy in force, and those retired."""
     day = timezone.localdate()
@@ -200,6 +201,7 @@ def public_list(request: HttpRequest) -> HttpResponse:
     return render(request, "public/policy_list.html", {"rows": rows, "day": day})
 
 
+@public
 def public_detail(request: HttpRequest, code: str) -> HttpResponse:
     """One published policy with its version history."""
     rows = [r for r in selectors.public_policy_list() if r["policy"].code == code]
@@ -210,6 +212,7 @@ def public_detail(request: HttpRequest, code: str) -> HttpResponse:
     return render(request, "public/policy_detail.html", {"row": row, "history": history})
 
 
+@public
 def public_excel(request: HttpRequest) -> HttpResponse:
     """The public list as an Excel file."""
     response = HttpResponse(
@@ -222,6 +225,7 @@ def public_excel(request: HttpRequest) -> HttpResponse:
     return response
 
 
+@public
 def public_document(request: HttpRequest, pk: int) -> FileResponse:
     """The policy document of a published version."""
     version = get_object_or_404(PolicyVersion, pk=pk, status=VersionStatus.PUBLISHED)

@@ -14,7 +14,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from yikatong.accounts.permissions import allowed, requires, requires_one_of
+from yikatong.accounts.permissions import allowed, public, requires, requires_one_of
 from yikatong.checks import selectors as check_selectors
 from yikatong.core.masking import mask_id_number, mask_name
 from yikatong.core.money import InvalidAmount, yuan_to_fen
@@ -258,11 +258,13 @@ def roster_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
 # ---- the public notices: no sign-in ----------------------------------------------------------------
 
 
+@public
 def public_list(request: HttpRequest) -> HttpResponse:
     """Every roster in public notice now."""
     return render(request, "public/notice_list.html", {"rosters": selectors.public_notices()})
 
 
+@public
 def public_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """One notice, masked, with an objection form per line and for the whole roster."""
     roster = get_object_or_404(selectors.public_notices(), pk=pk)

@@ -6,10 +6,11 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 
-from yikatong.accounts.permissions import requires
+from yikatong.accounts.permissions import public, requires
 from yikatong.core.models import Region
 
 
+@public
 def home(request: HttpRequest) -> HttpResponse:
     """`/`: the workbench for a signed-in user, the sign-in page for anyone else."""
     if request.user.is_authenticated:

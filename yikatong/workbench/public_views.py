@@ -5,9 +5,11 @@ from __future__ import annotations
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
+from yikatong.accounts.permissions import public
 from yikatong.core.models import Region, RegionLevel
 
 
+@public
 def portal(request: HttpRequest) -> HttpResponse:
     """The portal's front page."""
     county = Region.objects.filter(level=RegionLevel.COUNTY).first()

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from yikatong.core import public_views
+from yikatong.workbench import public_views
 
 app_name = "public"
 urlpatterns = [
