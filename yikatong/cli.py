@@ -570,6 +570,15 @@ def _report_run(run: Any, out: Path | None, console: Any) -> None:
                 ["序号", "规则", "严重程度", "身份证号", "项目代码", "说明", "处理状态"], pl.String
             ),
         )
+        from yikatong.audit.services import audit_record
+
+        # A file of clear ID numbers leaves the database: that read is an audit event, like a screen export.
+        audit_record(
+            action="export.findings_csv",
+            obj=run,
+            region_code=run.region_code,
+            after={"rows": len(rows), "id_numbers_in_clear": True, "file": out.name},
+        )
         with out.open("wb") as handle:
             handle.write("\ufeff".encode())
             frame.write_csv(handle)

@@ -63,6 +63,11 @@ def test_cli_check_prints_the_summary_and_writes_findings(approved: list, tmp_pa
     assert result.exit_code == 0, result.output
     assert "DECEASED" in result.output and "NO_CARD" in result.output
     assert approved[1].id_number in out.read_text(encoding="utf-8-sig")
+    # Clear ID numbers left the database: the export is an audit event.
+    from yikatong.audit.models import AuditEvent
+
+    event = AuditEvent.objects.get(action="export.findings_csv")
+    assert event.after["id_numbers_in_clear"] is True and event.after["rows"] > 0
     elsewhere = CliRunner().invoke(app, ["check", "--period", "2026-10", "--region", "232722201000"])
     assert elsewhere.exit_code == 0 and "0行" in elsewhere.output
 

@@ -202,3 +202,19 @@ def test_late_is_stored_on_the_roster_once(world: World, reviewed: Roster) -> No
     assert late.roster == reviewed and late.line is None and late.first_run == run
     assert "主管部门审批" in late.detail and "至今未完成" in late.detail
     assert late.subject.startswith(f"roster:{reviewed.pk}:")
+
+
+def test_a_failing_audit_record_leaves_no_unaudited_findings(
+    world: World, reviewed: Roster, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Findings, the finished run and its audit event are one transaction."""
+    import yikatong.checks.services as check_services
+
+    def broken(**_: object) -> None:
+        raise RuntimeError("审计日志写入失败")
+
+    monkeypatch.setattr(check_services, "audit_record", broken)
+    with pytest.raises(RuntimeError):
+        check_roster(user=world.user("dept_reviewer"), roster=reviewed)
+    assert not Finding.objects.exists()
+    assert CheckRun.objects.get().state == "failed"

@@ -189,3 +189,27 @@ def test_deaths_become_a_dated_snapshot_once(county: dict[str, Path]) -> None:
     for kind in ("cadres", "land"):
         assert registry_import(kind=kind, path=county[kind], user=None).status == ImportStatus.LOADED
     assert RegistrySnapshot.objects.count() == 3
+
+
+def test_a_failing_audit_record_leaves_no_unaudited_import(
+    tmp_path: Path, world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The batch and its audit event are written in the import's own transaction: if recording the event
+    fails, the loaded persons are rolled back with it (no change without its event)."""
+    import yikatong.registry.imports as imports
+
+    path = write_csv(
+        tmp_path / "p.csv", PERSON_HEADER, [[id_number(), "王桂兰", VILLAGE_A, "H-1", "户主", ""]]
+    )
+
+    def broken(**_: object) -> None:
+        raise RuntimeError("审计日志写入失败")
+
+    monkeypatch.setattr(imports, "audit_record", broken)
+    with pytest.raises(RuntimeError):
+        registry_import(kind="persons", path=path, user=None)
+    assert not Person.objects.exists()
+    monkeypatch.undo()
+    batch = registry_import(kind="persons", path=path, user=None)
+    assert batch.inserted == 1
+    assert AuditEvent.objects.filter(action="registry.import.persons", object_id=str(batch.pk)).exists()

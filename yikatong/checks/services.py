@@ -110,30 +110,20 @@ def check_run(
         created_by=user if getattr(user, "pk", None) else None,
     )
     try:
-        _run(run, line_set, chosen, progress)
+        _run(run, line_set, chosen, progress, actor=user)
     except Exception as exc:
         CheckRun.objects.filter(pk=run.pk).update(
             state=RunState.FAILED, error=f"{type(exc).__name__}：{exc}"[:2000], finished_at=timezone.now()
         )
         raise
     run.refresh_from_db()
-    audit_record(
-        action=f"checks.run.{kind}",
-        obj=run,
-        region_code=run.region_code,
-        after={
-            "periods": list(line_set.periods),
-            "policy": line_set.policy_code or "",
-            "lines": run.line_count,
-            "findings": run.finding_count,
-            "snapshots": {name: item["id"] for name, item in run.snapshots.items()},
-        },
-        actor=user,
-    )
     return run
 
 
-def _run(run: CheckRun, line_set: LineSet, chosen: list[str], progress: ProgressFn | None) -> None:
+def _run(
+    run: CheckRun, line_set: LineSet, chosen: list[str], progress: ProgressFn | None, *, actor: Any
+) -> None:
+    """Check, then store the findings, finish the run and record its audit event in one transaction."""
     steps = len(line_set.periods) * len(chosen) + 1
     if progress:
         progress(0, steps, "载入比对数据")
@@ -177,6 +167,19 @@ def _run(run: CheckRun, line_set: LineSet, chosen: list[str], progress: Progress
             snapshots=registries.snapshots,
             line_count=lines,
             finding_count=frame.height,
+        )
+        audit_record(
+            action=f"checks.run.{run.kind}",
+            obj=run,
+            region_code=run.region_code,
+            after={
+                "periods": list(line_set.periods),
+                "policy": line_set.policy_code or "",
+                "lines": lines,
+                "findings": frame.height,
+                "snapshots": {name: item["id"] for name, item in registries.snapshots.items()},
+            },
+            actor=actor,
         )
 
 

@@ -144,12 +144,18 @@ def registry_import(
                 batch.report_csv, batch.report_xlsx = save_error_report(rejected, kind)
             if dry_run or (rejected.height and not accept_partial):
                 raise _RollBack(outcome)
+            batch.status = _status(outcome, batch.rejected)
+            batch.snapshot = outcome.snapshot
+            # The batch and its audit event are written in the import's own transaction: a crash cannot
+            # leave loaded rows that no event accounts for.
+            return _finished(batch, outcome, progress)
     except _RollBack as rolled_back:
-        outcome = rolled_back.outcome
         batch.status = ImportStatus.CHECKED if dry_run else ImportStatus.REFUSED
-    else:
-        batch.status = _status(outcome, batch.rejected)
-        batch.snapshot = outcome.snapshot
+        return _finished(batch, rolled_back.outcome, progress)
+
+
+def _finished(batch: ImportBatch, outcome: Outcome, progress: ProgressFn) -> ImportBatch:
+    """Count what the import did, say so, and record the batch with its audit event."""
     batch.inserted, batch.updated, batch.unchanged = outcome.inserted, outcome.updated, outcome.unchanged
     batch.message = _message(batch)
     progress(3, 3, batch.message, force=True)
@@ -189,6 +195,7 @@ def _message(batch: ImportBatch) -> str:
 
 
 def _record(batch: ImportBatch) -> ImportBatch:
+    """Save the batch and its audit event together (inside the import's transaction when it loaded rows)."""
     with transaction.atomic():
         batch.save()
         audit_record(
