@@ -201,7 +201,33 @@ def test_late_is_stored_on_the_roster_once(world: World, reviewed: Roster) -> No
     late = Finding.objects.get(rule="LATE")
     assert late.roster == reviewed and late.line is None and late.first_run == run
     assert "主管部门审批" in late.detail and "至今未完成" in late.detail
-    assert late.subject.startswith(f"roster:{reviewed.pk}:")
+    due = timezone.localtime(Roster.objects.get(pk=reviewed.pk).deadline).date().isoformat()
+    assert late.subject == f"roster:{reviewed.pk}:township_reviewed:{due}"
+
+
+def test_settled_late_findings_of_the_old_key_survive_the_migration(world: World, reviewed: Roster) -> None:
+    """A LATE finding keyed the old way (its wording parsed back) is carried over by migration 0002 and a
+    re-check then finds the same finding, still settled, instead of opening a new one."""
+    import importlib
+
+    from django.apps import apps
+
+    migration = importlib.import_module("yikatong.checks.migrations.0002_structured_subjects")
+    Roster.objects.filter(pk=reviewed.pk).update(deadline=timezone.now() - dt.timedelta(days=2))
+    finance = world.user("finance")
+    check_run(line_set=LineSet(periods=("2026-10",)), user=finance, region_code=VILLAGE_A)
+    late = Finding.objects.get(rule="LATE")
+    due = late.subject.rsplit(":", 1)[1]
+    old = f"roster:{reviewed.pk}:永丰村2026-10名册“主管部门审批”应于{due}"
+    assert migration.structured_subject(old) == late.subject
+    assert migration.structured_subject("line:12") is None
+    Finding.objects.filter(pk=late.pk).update(
+        subject=old, state=FindingState.EXPLAINED, settle_reason="乡镇材料补交，已说明", settled_by=finance
+    )
+    migration.forwards(apps, None)
+    check_run(line_set=LineSet(periods=("2026-10",)), user=finance, region_code=VILLAGE_A)
+    again = Finding.objects.get(rule="LATE")
+    assert again.pk == late.pk and again.state == FindingState.EXPLAINED
 
 
 def test_a_failing_audit_record_leaves_no_unaudited_findings(

@@ -100,7 +100,8 @@ class Finding(models.Model):
     first_run = models.ForeignKey(
         CheckRun, on_delete=models.PROTECT, related_name="+", verbose_name="首次发现"
     )
-    # What the finding is about: "line:<id>" for a roster line, "roster:<id>:<step>" for a roster's deadline.
+    # What the finding is about, built from the engine's structured subject: "line:<id>", a roster's step
+    # "roster:<id>:<state awaited>:<deadline>", or "missed:<person>:<policy>:<period>".
     subject = models.CharField("疑点对象", max_length=200)
     rule = models.CharField("规则代码", max_length=24)
     severity = models.CharField("严重程度", max_length=8)

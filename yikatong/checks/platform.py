@@ -310,7 +310,7 @@ def _policies(period: Period) -> pl.DataFrame:
 def _events(line_set: LineSet, period: str) -> pl.DataFrame:
     """Each deadline of the rosters concerned: when it fell due and when the step was done (null: not yet).
 
-    ``row_no`` is the roster's id made negative, so that a LATE finding names its roster, never a line.
+    ``roster`` and ``step_key`` (the state whose step is awaited) name what a LATE finding is about.
     """
     where, params = line_set.where(period)
     rosters = f"SELECT DISTINCT l.roster_id {LINES_FROM} WHERE {where}"
@@ -332,7 +332,8 @@ def _events(line_set: LineSet, period: str) -> pl.DataFrame:
         for row in frame.iter_rows(named=True):
             rows.append(
                 {
-                    "row_no": -int(row["roster_id"]),
+                    "roster": int(row["roster_id"]),
+                    "step_key": row["from_state"],
                     "step": f"{row['village']}{row['period']}名册“{_awaited(row['from_state'])}”",
                     "due": _local_date(row["deadline"]),
                     "done": _local_date(row["done"]) if row["done"] is not None else None,
@@ -341,8 +342,8 @@ def _events(line_set: LineSet, period: str) -> pl.DataFrame:
                 }
             )
     schema = {
-        "row_no": pl.Int64,
-        **dict.fromkeys(["step", "due", "done", "id_number", "policy_code"], pl.String),
+        "roster": pl.Int64,
+        **dict.fromkeys(["step_key", "step", "due", "done", "id_number", "policy_code"], pl.String),
     }
     return pl.DataFrame(rows, schema=schema)
 

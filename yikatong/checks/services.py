@@ -197,6 +197,11 @@ _LOCATED = {
 }
 
 
+def roster_subject(roster: pl.Expr, step: pl.Expr, due: pl.Expr) -> pl.Expr:
+    """A roster finding's stored identity: "roster:<id>:<step awaited>:<deadline>" (LATE)."""
+    return pl.concat_str(pl.lit("roster:"), roster.cast(pl.String), pl.lit(":"), step, pl.lit(":"), due)
+
+
 def _located_empty() -> pl.DataFrame:
     return pl.DataFrame(schema=_LOCATED)
 
@@ -207,7 +212,7 @@ def _located(
     """The engine's findings with the database rows they are about (line, roster, person, policy, village)."""
     meta = loaded.meta
     on_lines = (
-        findings.filter(pl.col("row_no") > 0)
+        findings.filter(pl.col("subject") == "line")
         .join(meta, on="row_no")
         .select(
             pl.concat_str(pl.lit("line:"), pl.col("row_no").cast(pl.String)).alias("subject"),
@@ -224,16 +229,11 @@ def _located(
     )
     rosters = meta.group_by("roster_id").agg(pl.col("policy_id", "region_code", "period").first())
     on_rosters = (
-        findings.filter(pl.col("row_no") < 0)
-        .with_columns((-pl.col("row_no")).alias("roster_id"))
+        findings.filter(pl.col("subject") == "roster")
+        .with_columns(pl.col("roster_ref").alias("roster_id"))
         .join(rosters, on="roster_id")
         .select(
-            pl.concat_str(
-                pl.lit("roster:"),
-                pl.col("roster_id").cast(pl.String),
-                pl.lit(":"),
-                pl.col("detail").str.split("前完成").list.first(),
-            ).alias("subject"),
+            roster_subject(pl.col("roster_id"), pl.col("step"), pl.col("due")).alias("subject"),
             "rule",
             "severity",
             pl.lit(None, pl.Int64).alias("line_id"),
@@ -251,7 +251,7 @@ def _located(
         .rename({"row_no": "previous_line"})
     )
     missed = (
-        findings.filter(pl.col("row_no").is_null())
+        findings.filter(pl.col("subject") == "person_policy")
         .join(previous, on=["id_number", "policy_code"])
         .select(
             pl.concat_str(

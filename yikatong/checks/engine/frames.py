@@ -22,8 +22,16 @@ FINDING_SCHEMA: dict[str, pl.DataType] = {
     "id_number": pl.String(),
     "policy_code": pl.String(),
     "detail": pl.String(),
+    # What the finding is about, as data: a "line" (row_no), a "roster" (roster_ref, with the workflow
+    # step and its deadline for LATE) or a "person_policy" (id_number and policy_code, for MISSED). The
+    # platform builds a stored finding's identity from these, never from a sign or from the wording.
+    "subject": pl.String(),
+    "roster_ref": pl.Int64(),
+    "step": pl.String(),
+    "due": pl.String(),
 }
 FINDING_COLUMNS = tuple(FINDING_SCHEMA)
+SUBJECTS = ("line", "roster", "person_policy")
 LOCKS = "__locks"
 HASH, MATCHED = "__hash", "__matched"
 
@@ -33,15 +41,27 @@ def empty_findings() -> pl.DataFrame:
     return pl.DataFrame(schema=FINDING_SCHEMA)
 
 
-def findings_of(frame: pl.DataFrame, code: str, detail: pl.Expr) -> pl.DataFrame:
-    """The findings for the rows of ``frame`` (which has row_no, id_number, policy_code), one per row."""
+def findings_of(frame: pl.DataFrame, code: str, detail: pl.Expr, subject: str = "line") -> pl.DataFrame:
+    """The findings for the rows of ``frame`` (which has row_no, id_number, policy_code), one per row.
+
+    A roster's finding takes ``roster_ref``, ``step`` and ``due`` from the frame.
+    """
+    assert subject in SUBJECTS, subject
+
+    def given(name: str, dtype: pl.DataType) -> pl.Expr:
+        return (pl.col(name) if name in frame.columns else pl.lit(None)).cast(dtype).alias(name)
+
     return frame.select(
-        pl.col("row_no").cast(pl.Int64),
+        (pl.col("row_no") if "row_no" in frame.columns else pl.lit(None)).cast(pl.Int64).alias("row_no"),
         pl.lit(code).alias("rule"),
         pl.lit(None, pl.String).alias("severity"),
         pl.col("id_number").cast(pl.String),
         pl.col("policy_code").cast(pl.String),
         detail.cast(pl.String).alias("detail"),
+        pl.lit(subject).alias("subject"),
+        given("roster_ref", pl.Int64()),
+        given("step", pl.String()),
+        given("due", pl.String()),
     )
 
 

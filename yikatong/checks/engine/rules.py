@@ -791,13 +791,12 @@ def missed(inputs: AuditInputs) -> pl.DataFrame:
     if inputs.deaths is not None:
         dead = inputs.deaths.filter(pl.col("death_date") < _period_start(inputs)).select("id_number")
         absent = absent.join(dead, on="id_number", how="anti")
-    absent = absent.with_columns(pl.lit(None, pl.Int64).alias("row_no"))
     detail = pl.concat_str(
         pl.lit("上期（"),
         pl.col("period"),
         pl.lit(f"）已发放，本期（{inputs.period}）名册中没有该人员的任何一行，且无死亡登记"),
     )
-    return findings_of(absent, "MISSED", detail)
+    return findings_of(absent, "MISSED", detail, subject="person_policy")
 
 
 def late(inputs: AuditInputs) -> pl.DataFrame:
@@ -809,9 +808,6 @@ def late(inputs: AuditInputs) -> pl.DataFrame:
         .then(pl.col("due") < today)
         .otherwise(pl.col("done") > pl.col("due"))
     )
-    # Events name no roster line in file mode; the platform numbers each roster's events (negative row_no).
-    if "row_no" not in overdue.columns:
-        overdue = overdue.with_columns(pl.lit(None, pl.Int64).alias("row_no"))
     detail = pl.concat_str(
         pl.col("step"),
         pl.lit("应于"),
@@ -821,4 +817,15 @@ def late(inputs: AuditInputs) -> pl.DataFrame:
         .then(pl.lit("至今未完成"))
         .otherwise(pl.concat_str(pl.lit("实际"), pl.col("done"), pl.lit("完成"))),
     )
-    return findings_of(overdue, "LATE", detail)
+    # One finding per roster, step and deadline: the step's key (``step_key``, the state it awaits) and its
+    # deadline are the finding's identity, whatever the wording.
+    columns = overdue.columns
+    found = overdue.select(
+        "id_number",
+        "policy_code",
+        detail.alias("__detail"),
+        (pl.col("roster") if "roster" in columns else pl.lit(None, pl.Int64)).alias("roster_ref"),
+        (pl.col("step_key") if "step_key" in columns else pl.col("step")).alias("step"),
+        "due",
+    )
+    return findings_of(found, "LATE", pl.col("__detail"), subject="roster")
