@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import sys
 from pathlib import Path
 
 import dj_database_url
@@ -25,14 +24,18 @@ def _env_bool(name: str, default: bool = False) -> bool:
 DEBUG = _env_bool("YIKATONG_DEBUG")
 # The demo and the tests run with generated keys; production must be given its own.
 DEMO_MODE = _env_bool("YIKATONG_DEMO")
-TESTING = _env_bool("YIKATONG_TESTING") or "pytest" in sys.modules
+# Set by the test command (bin/test), never guessed from what happens to be importable.
+TESTING = _env_bool("YIKATONG_TESTING")
 
 SECRET_KEY = os.environ.get("YIKATONG_SECRET_KEY", "")
 if not SECRET_KEY:
     if DEBUG or DEMO_MODE or TESTING:
         SECRET_KEY = "insecure-demo-key-never-use-in-production-" + "0" * 16
     else:
-        raise ImproperlyConfigured("缺少环境变量 YIKATONG_SECRET_KEY（生产环境必须设置）")
+        raise ImproperlyConfigured(
+            "缺少环境变量 YIKATONG_SECRET_KEY（生产环境必须设置；运行测试请用 bin/test，"
+            "或设置 YIKATONG_TESTING=1）"
+        )
 
 # Field encryption keys ("kid:base64key,kid:base64key"; the first encrypts, all decrypt).
 # Checked when the key ring is first used, so that management commands that need no

@@ -18,7 +18,8 @@ from tests.support.registry import banks, write_csv
 from tests.support.rosters import elders, publish_elderly_allowance
 from tests.support.world import VILLAGE_A, World
 from yikatong.checks.models import Finding, FindingState
-from yikatong.checks.services import check_roster, open_blocking
+from yikatong.checks.selectors import open_blocking
+from yikatong.checks.services import check_roster
 from yikatong.registry import services as registry
 from yikatong.rosters import services
 from yikatong.rosters.imports import roster_upload

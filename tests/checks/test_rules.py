@@ -365,15 +365,13 @@ def test_age_of_someone_born_on_29_february() -> None:
 def test_a_policy_limited_to_some_villages_looks_at_the_line_village() -> None:
     # Rate tables from the platform may name regions, which file policies cannot.
     lines = roster(line(ANNA), line(BO, village=OTHER_VILLAGE), line(CHEN, amount="100.01"))
-    inputs = AuditInputs(PERIOD, lines, policies=policies(policy()))
-    inputs.cache["standards"] = {
-        "P1": Standard(
-            code="P1",
-            unit="person",
-            bands=(RateBand(rate=Decimal(100)),),
-            conditions=Conditions(regions=(VILLAGE,)),
-        )
-    }
+    standard = Standard(
+        code="P1",
+        unit="person",
+        bands=(RateBand(rate=Decimal(100)),),
+        conditions=Conditions(regions=(VILLAGE,)),
+    )
+    inputs = AuditInputs(PERIOD, lines, standards={"P1": standard})
     ineligible = findings("INELIGIBLE", inputs)
     assert rows_of(ineligible) == [2]
     assert f"不在本政策实施范围（村代码{OTHER_VILLAGE}）" in ineligible.get_column("detail")[0]

@@ -15,13 +15,12 @@ from tests.support.world import VILLAGE_A, World
 from yikatong.audit.models import AuditEvent
 from yikatong.checks.models import CheckRun, Finding, FindingState, RunKind
 from yikatong.checks.platform import LineSet
+from yikatong.checks.selectors import blocking_codes, open_blocking
 from yikatong.checks.services import (
     NO_LONGER_FOUND,
-    blocking_codes,
     check_roster,
     check_run,
     finding_settle,
-    open_blocking,
     rule_setting_change,
 )
 from yikatong.core.restrict import AccessDenied

@@ -11,8 +11,9 @@ from django.core.exceptions import ValidationError
 from django.db import connection
 from django.utils import timezone
 
+from tests.support.registry import record_death
 from tests.support.rosters import elders, publish_elderly_allowance
-from tests.support.world import VILLAGE_A, World
+from tests.support.world import VILLAGE_A, VILLAGE_B, World
 from yikatong.audit.models import AuditEvent
 from yikatong.checks.models import Finding
 from yikatong.checks.services import finding_settle
@@ -193,10 +194,29 @@ def test_prefill_rolls_over_last_periods_approved_lines(world: World, roster: Ro
     services.township_finish(user=world.user("township_reviewer", "a"), roster=roster, accept_pending=True)
     services.roster_approve(user=world.user("dept_reviewer"), roster=roster)
     clerk = world.user("village_clerk", "village_a")
+    october = {line.person_id: line for line in roster.lines.all()}
+    dead, moved, stays = sorted(october.values(), key=lambda line: line.line_no)
+    # 民政 registered the first elder's death in October; the second moved to another village.
+    record_death(dead.person, dt.date(2026, 10, 20))
+    Person.objects.filter(pk=moved.person_id).update(village_id=VILLAGE_B)
     november = services.roster_create(
         user=clerk, policy_code="GLJT", period="2026-11", village_code=VILLAGE_A
     )
-    assert services.roster_prefill(user=clerk, roster=november) == 3
+    assert services.roster_prefill(user=clerk, roster=november) == 1
+    line = november.lines.get()
+    # The one who stays is rolled over with October's quantity, the standard amount and line number 1.
+    assert (line.person_id, line.line_no, line.quantity) == (stays.person_id, 1, stays.quantity)
+    assert line.amount_fen == line.standard_fen == stays.standard_fen and line.state == "pending"
+    # A death after the new period starts does not stop the roll-over.
+    december = services.roster_create(
+        user=clerk, policy_code="GLJT", period="2026-12", village_code=VILLAGE_A
+    )
+    Person.objects.filter(pk=moved.person_id).update(village_id=VILLAGE_A)
+    record_death(stays.person, dt.date(2026, 12, 15))
+    approved_november = Roster.objects.filter(pk=november.pk)
+    approved_november.update(state="approved")
+    november.lines.update(state="approved")
+    assert services.roster_prefill(user=clerk, roster=december) == 1
 
 
 @pytest.mark.postgres

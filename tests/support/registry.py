@@ -83,7 +83,12 @@ def frame_of(path: Path) -> pl.DataFrame:
 def record_death(person: Person, day: dt.date, *, file_name: str = "deaths.csv") -> DeathRecord:
     """民政局's death snapshot (as of 2026-09-30) naming the person as dead on ``day``."""
     snapshot = RegistrySnapshot.objects.create(
-        kind="deaths", source="民政局", as_of=dt.date(2026, 9, 30), file_name=file_name, sha256="x", rows=1
+        kind="deaths",
+        source="民政局",
+        as_of=dt.date(2026, 9, 30),
+        file_name=file_name,
+        sha256=f"{person.pk}-{day.isoformat()}",
+        rows=1,
     )
     return DeathRecord.objects.create(
         snapshot=snapshot,

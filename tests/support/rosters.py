@@ -70,7 +70,8 @@ def township_reviewed(
 
 def approved(world: World, people: list[Person], period: str = "2026-10") -> Roster:
     """The roster approved by the department, its blocking findings explained first."""
-    from yikatong.checks.services import finding_settle, open_blocking
+    from yikatong.checks.selectors import open_blocking
+    from yikatong.checks.services import finding_settle
 
     roster = township_reviewed(world, people, period)
     department = world.user("dept_reviewer")

@@ -10,7 +10,7 @@ from django.shortcuts import get_object_or_404
 from ninja import Router, Schema
 
 from yikatong.accounts.permissions import requires, shown
-from yikatong.checks import selectors, services
+from yikatong.checks import selectors, services, tasks
 from yikatong.checks.models import CheckRun, Finding, RunKind
 
 router = Router(tags=["核查疑点 checks"])
@@ -226,7 +226,7 @@ def check_run_detail(request: HttpRequest, run_id: int) -> RunOut:
 @router.post("/runs", response=TaskRef, summary="发起核查（inflight 在途 / posthoc 事后专项，后台任务）")
 @requires("checkrun.start")
 def check_run_start(request: HttpRequest, payload: RunIn) -> TaskRef:
-    task = services.check_start(
+    task = tasks.check_start(
         user=request.user,
         kind=payload.kind,
         period_from=payload.period_from,

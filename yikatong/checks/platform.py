@@ -417,10 +417,11 @@ def inputs_for(line_set: LineSet, period: str, registries: Registries) -> Period
         events=_events(line_set, period),
         sources=dict(registries.sources),
         mask_ids=True,
+        today=timezone.localdate(),
+        # The rate tables straight from the published versions, tiers included, rather than from the flat
+        # FORMATS rows that files carry (which cannot say "一级/二级").
+        standards={v.policy.code: standard_of(v) for v in published_in_force(parsed.start)},
     )
-    # The platform's rate tables come straight from the published versions, tiers included, rather than
-    # from the flat FORMATS rows that files carry (which cannot say "一级/二级").
-    inputs.cache["standards"] = {v.policy.code: standard_of(v) for v in published_in_force(parsed.start)}
     previous_meta = previous_meta.join(
         previous.select("row_no", "id_number", "policy_code"), on="row_no", how="left"
     )

@@ -9,12 +9,13 @@ from django.db.models import Case, CharField, Count, F, OuterRef, Q, QuerySet, S
 
 from yikatong.audit.models import AuditEvent
 from yikatong.checks.engine.catalogue import CATALOGUE, SEVERITY_ZH
-from yikatong.checks.models import CheckRun, Finding, FindingState, RuleSetting
+from yikatong.checks.models import CheckRun, Finding, FindingState, RuleSetting, RunKind
+from yikatong.checks.platform import IN_FLIGHT, LineSet
 from yikatong.core.models import Region
 from yikatong.core.periods import InvalidPeriod, Period
 from yikatong.policies.models import Policy, PolicyVersion
 from yikatong.registry.models import RegistryKind
-from yikatong.rosters.models import Roster, RosterLine
+from yikatong.rosters.models import LineState, Roster, RosterLine
 
 
 def periods_between(first: str, last: str) -> list[str]:
@@ -120,8 +121,6 @@ def finding_counts(findings: QuerySet[Finding]) -> dict[str, int]:
 
 def roster_open_blocking_count(*, user: Any, roster: Roster) -> int:
     """How many blocking findings that stop the roster's approval the user can see."""
-    from yikatong.checks.services import open_blocking
-
     visible = Finding.objects.restrict(user, "view")
     return visible.filter(pk__in=open_blocking(roster).values("pk")).count()
 
@@ -249,3 +248,59 @@ def rule_rows() -> list[RuleRow]:
         )
         for code, rule in CATALOGUE.items()
     ]
+
+
+# --- which rules block, what still blocks, which lines a run covers ---------------------------------
+
+
+def blocking_codes() -> frozenset[str]:
+    """The rules whose findings stop lines: the catalogue's defaults as changed by this county's settings."""
+    chosen = {code: rule.blocking for code, rule in CATALOGUE.items()}
+    chosen.update(
+        (code, blocking)
+        for code, blocking in RuleSetting.objects.values_list("code", "blocking")
+        if code in CATALOGUE
+    )
+    return frozenset(code for code, blocking in chosen.items() if blocking)
+
+
+def open_blocking(roster: Roster) -> QuerySet[Finding]:
+    """The open blocking in-flight findings on the roster's lines still on their way (or on the roster)."""
+    return Finding.objects.filter(
+        kind=RunKind.INFLIGHT, roster=roster, blocking=True, state=FindingState.OPEN
+    ).filter(Q(line__isnull=True) | Q(line__state__in=[LineState.ACCEPTED, LineState.PENDING]))
+
+
+def blocking_message(findings: QuerySet[Finding]) -> str:
+    """“还有3条阻断性核查疑点未处理（死亡人员冒领 2条、无社保卡账户 1条）…”."""
+    counts: dict[str, int] = {}
+    for rule in findings.values_list("rule", flat=True):
+        counts[rule] = counts.get(rule, 0) + 1
+    parts = "、".join(f"{CATALOGUE[code].title_zh} {n}条" for code, n in sorted(counts.items()))
+    total = sum(counts.values())
+    return f"还有{total}条阻断性核查疑点未处理（{parts}），请逐条说明情况或将问题行退回村（社区）更正后再审批"
+
+
+def line_set_for(
+    *, kind: str, period_from: str, period_to: str, policy_code: str, region_code: str
+) -> LineSet:
+    """The lines a run of this kind covers."""
+    if kind == RunKind.POSTHOC:
+        # Each period once: periods_between can repeat one (its DISTINCT also spans the lines' ordering).
+        periods: tuple[str, ...] = tuple(dict.fromkeys(periods_between(period_from, period_to))) or (
+            period_from,
+        )
+        states: tuple[str, ...] = (LineState.APPROVED,)
+    else:
+        periods, states = (period_from,), IN_FLIGHT
+    return LineSet(
+        periods=periods,
+        states=states,
+        policy_code=policy_code or None,
+        region_prefix=region_prefix_of(region_code),
+    )
+
+
+def region_prefix_of(code: str) -> str:
+    region = Region.objects.filter(code=code).first()
+    return region.prefix if region else code

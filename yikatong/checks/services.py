@@ -16,7 +16,6 @@ from typing import Any
 import polars as pl
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from yikatong.accounts.permissions import authorize
@@ -24,15 +23,13 @@ from yikatong.audit.services import audit_record
 from yikatong.checks.engine.catalogue import CATALOGUE
 from yikatong.checks.engine.runner import run as run_engine
 from yikatong.checks.models import CheckRun, Finding, FindingState, RuleSetting, RunKind, RunState
-from yikatong.checks.platform import IN_FLIGHT, LINES_FROM, LineSet, PeriodInputs, inputs_for, load_registries
-from yikatong.checks.selectors import periods_between
-from yikatong.core.models import Region
-from yikatong.core.periods import InvalidPeriod, Period
-from yikatong.core.restrict import AccessDenied, ensure_in_scope
+from yikatong.checks.platform import LINES_FROM, LineSet, PeriodInputs, inputs_for, load_registries
+from yikatong.checks.selectors import blocking_codes, blocking_message, line_set_for, open_blocking
+from yikatong.core.restrict import ensure_in_scope
 from yikatong.core.tables import execute, insert_frame, read_frame, staging_table
 from yikatong.policies.models import Policy
 from yikatong.rosters.models import LineState, Roster, RosterLine
-from yikatong.tasks.services import task_start
+from yikatong.rosters.services import ApprovalGate
 
 # Who may settle a finding: the department that owns the policy (it approves rosters) and finance (it
 # approves disbursement plans). Auditors read and report; they do not settle.
@@ -47,17 +44,6 @@ ProgressFn = Callable[[int, int, str], None]
 
 
 # --- which rules block ---------------------------------------------------------------------------------
-
-
-def blocking_codes() -> frozenset[str]:
-    """The rules whose findings stop lines: the catalogue's defaults as changed by this county's settings."""
-    chosen = {code: rule.blocking for code, rule in CATALOGUE.items()}
-    chosen.update(
-        (code, blocking)
-        for code, blocking in RuleSetting.objects.values_list("code", "blocking")
-        if code in CATALOGUE
-    )
-    return frozenset(code for code, blocking in chosen.items() if blocking)
 
 
 @transaction.atomic
@@ -366,23 +352,6 @@ def check_roster(*, user: Any, roster: Roster) -> CheckRun:
 # --- what still blocks -----------------------------------------------------------------------------------
 
 
-def open_blocking(roster: Roster) -> QuerySet[Finding]:
-    """The open blocking in-flight findings on the roster's lines still on their way (or on the roster)."""
-    return Finding.objects.filter(
-        kind=RunKind.INFLIGHT, roster=roster, blocking=True, state=FindingState.OPEN
-    ).filter(Q(line__isnull=True) | Q(line__state__in=[LineState.ACCEPTED, LineState.PENDING]))
-
-
-def blocking_message(findings: QuerySet[Finding]) -> str:
-    """“还有3条阻断性核查疑点未处理（死亡人员冒领 2条、无社保卡账户 1条）…”."""
-    counts: dict[str, int] = {}
-    for rule in findings.values_list("rule", flat=True):
-        counts[rule] = counts.get(rule, 0) + 1
-    parts = "、".join(f"{CATALOGUE[code].title_zh} {n}条" for code, n in sorted(counts.items()))
-    total = sum(counts.values())
-    return f"还有{total}条阻断性核查疑点未处理（{parts}），请逐条说明情况或将问题行退回村（社区）更正后再审批"
-
-
 # --- settling --------------------------------------------------------------------------------------------
 
 
@@ -457,11 +426,6 @@ def sample_draw(*, user: Any, run: CheckRun, size: int, seed: int | None = None)
     return run
 
 
-def _prefix(code: str) -> str:
-    region = Region.objects.filter(code=code).first()
-    return region.prefix if region else code
-
-
 def _posthoc_line_ids(run: CheckRun) -> list[int]:
     where, params = line_set_for(
         kind=run.kind,
@@ -478,84 +442,16 @@ def _posthoc_line_ids(run: CheckRun) -> list[int]:
 
 # --- starting a run in the background --------------------------------------------------------------------
 
-# The action that starts each kind of run.
-RUN_ACTIONS: dict[str, str] = {RunKind.INFLIGHT: "checkrun.start", RunKind.POSTHOC: "posthoc.run"}
+
+def _check_before_approval(user: Any, roster: Roster) -> None:
+    check_roster(user=user, roster=roster)
 
 
-def check_start(
-    *,
-    user: Any,
-    kind: str,
-    period_from: str,
-    period_to: str = "",
-    policy_code: str = "",
-    region_code: str = "",
-    codes: Iterable[str] | None = None,
-) -> Any:
-    """Queue a check run for a worker within the user's region and policies; return the task run.
-
-    In-flight runs (事前比对/事中监控) look at one period's lines accepted by townships or approved by
-    departments; post-hoc runs (事后专项核查) at the approved lines of every period in the range.
-    """
-    from yikatong.checks.tasks import run_checks
-
-    if kind not in RUN_ACTIONS:
-        raise ValidationError({"kind": "核查类型应为 inflight（在途）或 posthoc（事后专项）"})
-    authorize(user, RUN_ACTIONS[kind])
-    try:
-        first = Period.parse(period_from)
-        last = Period.parse(period_to) if period_to else first
-    except InvalidPeriod as exc:
-        raise ValidationError({"period_from": str(exc)}) from exc
-    if kind == RunKind.INFLIGHT and last != first:
-        raise ValidationError({"period_to": "在途核查一次只核查一个发放期间"})
-    if last.end < first.start:
-        raise ValidationError({"period_to": "截止期间不能早于起始期间"})
-    region_code = region_code or str(user.region_id)
-    region = Region.objects.filter(code=region_code).first()
-    if region is None or not region_code.startswith(user.region_prefix):
-        raise AccessDenied("核查范围超出本人所属区划")
-    policy = None
-    if policy_code:
-        policy = Policy.objects.restrict(user, "view").filter(code=policy_code).first()
-        if policy is None:
-            raise ValidationError({"policy_code": f"没有可核查的补贴项目 {policy_code}"})
-    elif getattr(user, "department_scoped", False):
-        raise ValidationError({"policy_code": "业务主管部门须选择本部门的补贴项目"})
-    chosen = [code.strip().upper() for code in (codes or []) if code.strip()]
-    unknown = [code for code in chosen if code not in CATALOGUE]
-    if unknown:
-        raise ValidationError({"rules": f"未知的核查规则：{'、'.join(unknown)}"})
-    label = "事后专项核查" if kind == RunKind.POSTHOC else "在途名册核查"
-    period_text = str(first) if last == first else f"{first} 至 {last}"
-    return task_start(
-        task=run_checks,
-        title=f"{label} {region.name} {period_text}" + (f" {policy.code}" if policy else ""),
-        user=user,
-        arguments={
-            "kind": kind,
-            "period_from": str(first),
-            "period_to": str(last),
-            "policy_code": policy.code if policy else "",
-            "region_code": region.code,
-            "rules": chosen,
-        },
-        region_code=region.code,
-    )
+def _blocking_refusal(roster: Roster) -> str:
+    blocking = open_blocking(roster)
+    return blocking_message(blocking) if blocking.exists() else ""
 
 
-def line_set_for(
-    *, kind: str, period_from: str, period_to: str, policy_code: str, region_code: str
-) -> LineSet:
-    """The lines a run of this kind covers."""
-    if kind == RunKind.POSTHOC:
-        # Each period once: periods_between can repeat one (its DISTINCT also spans the lines' ordering).
-        periods: tuple[str, ...] = tuple(dict.fromkeys(periods_between(period_from, period_to))) or (
-            period_from,
-        )
-        states: tuple[str, ...] = (LineState.APPROVED,)
-    else:
-        periods, states = (period_from,), IN_FLIGHT
-    return LineSet(
-        periods=periods, states=states, policy_code=policy_code or None, region_prefix=_prefix(region_code)
-    )
+def approval_gate() -> ApprovalGate:
+    """The gate the department's roster approval waits on: check first, refuse while something blocks."""
+    return ApprovalGate(before=_check_before_approval, refusal=_blocking_refusal)

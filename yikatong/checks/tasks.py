@@ -1,14 +1,25 @@
-"""Background work of the checks: a run over a line set, started from a screen, the API or the CLI."""
+"""Background work of the checks: a run over a line set, queued from a screen or the API (``check_start``)
+and run by a worker (``run_checks``)."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
+from django.core.exceptions import ValidationError
 from django.urls import reverse
 
-from yikatong.checks.services import check_run, line_set_for
+from yikatong.accounts.permissions import authorize
+from yikatong.checks.engine.catalogue import CATALOGUE
+from yikatong.checks.models import RunKind
+from yikatong.checks.selectors import line_set_for
+from yikatong.checks.services import check_run
+from yikatong.core.models import Region
+from yikatong.core.periods import InvalidPeriod, Period
+from yikatong.core.restrict import AccessDenied
+from yikatong.policies.models import Policy
 from yikatong.tasks.models import TaskRun
-from yikatong.tasks.services import Progress, tracked_task
+from yikatong.tasks.services import Progress, task_start, tracked_task
 
 
 @tracked_task(title="核查")
@@ -65,3 +76,67 @@ def _summary(lines: int, summary: list[dict[str, Any]], skipped: dict[str, str])
     if skipped:
         text += f"；未核查 {len(skipped)} 条规则（缺少比对数据）"
     return text
+
+
+# The action that starts each kind of run.
+RUN_ACTIONS: dict[str, str] = {RunKind.INFLIGHT: "checkrun.start", RunKind.POSTHOC: "posthoc.run"}
+
+
+def check_start(
+    *,
+    user: Any,
+    kind: str,
+    period_from: str,
+    period_to: str = "",
+    policy_code: str = "",
+    region_code: str = "",
+    codes: Iterable[str] | None = None,
+) -> Any:
+    """Queue a check run for a worker within the user's region and policies; return the task run.
+
+    In-flight runs (事前比对/事中监控) look at one period's lines accepted by townships or approved by
+    departments; post-hoc runs (事后专项核查) at the approved lines of every period in the range.
+    """
+    if kind not in RUN_ACTIONS:
+        raise ValidationError({"kind": "核查类型应为 inflight（在途）或 posthoc（事后专项）"})
+    authorize(user, RUN_ACTIONS[kind])
+    try:
+        first = Period.parse(period_from)
+        last = Period.parse(period_to) if period_to else first
+    except InvalidPeriod as exc:
+        raise ValidationError({"period_from": str(exc)}) from exc
+    if kind == RunKind.INFLIGHT and last != first:
+        raise ValidationError({"period_to": "在途核查一次只核查一个发放期间"})
+    if last.end < first.start:
+        raise ValidationError({"period_to": "截止期间不能早于起始期间"})
+    region_code = region_code or str(user.region_id)
+    region = Region.objects.filter(code=region_code).first()
+    if region is None or not region_code.startswith(user.region_prefix):
+        raise AccessDenied("核查范围超出本人所属区划")
+    policy = None
+    if policy_code:
+        policy = Policy.objects.restrict(user, "view").filter(code=policy_code).first()
+        if policy is None:
+            raise ValidationError({"policy_code": f"没有可核查的补贴项目 {policy_code}"})
+    elif getattr(user, "department_scoped", False):
+        raise ValidationError({"policy_code": "业务主管部门须选择本部门的补贴项目"})
+    chosen = [code.strip().upper() for code in (codes or []) if code.strip()]
+    unknown = [code for code in chosen if code not in CATALOGUE]
+    if unknown:
+        raise ValidationError({"rules": f"未知的核查规则：{'、'.join(unknown)}"})
+    label = "事后专项核查" if kind == RunKind.POSTHOC else "在途名册核查"
+    period_text = str(first) if last == first else f"{first} 至 {last}"
+    return task_start(
+        task=run_checks,
+        title=f"{label} {region.name} {period_text}" + (f" {policy.code}" if policy else ""),
+        user=user,
+        arguments={
+            "kind": kind,
+            "period_from": str(first),
+            "period_to": str(last),
+            "policy_code": policy.code if policy else "",
+            "region_code": region.code,
+            "rules": chosen,
+        },
+        region_code=region.code,
+    )

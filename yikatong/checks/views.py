@@ -18,7 +18,7 @@ from django.views.decorators.http import require_POST
 
 from yikatong.accounts.permissions import allowed, authorize, may_see_clear, requires
 from yikatong.audit.services import audit_record
-from yikatong.checks import exports, selectors, services
+from yikatong.checks import exports, selectors, services, tasks
 from yikatong.checks.engine.catalogue import CATALOGUE
 from yikatong.checks.forms import (
     FindingFilterForm,
@@ -173,7 +173,7 @@ def run_start(request: HttpRequest) -> HttpResponse:
         return redirect("checks:runs")
     data = form.cleaned_data
     try:
-        task = services.check_start(
+        task = tasks.check_start(
             user=request.user,
             kind=RunKind.INFLIGHT,
             period_from=data["period"],
@@ -200,7 +200,7 @@ def run_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "counts": selectors.finding_counts(found),
         "skipped": sorted(run.skipped.items()),
         "snapshots": selectors.run_snapshots(run),
-        "blocking": services.blocking_codes(),
+        "blocking": selectors.blocking_codes(),
         "may_sample": sampling and allowed(request.user, "sample.draw"),
         "sampling": sampling,
         "sample_form": SampleForm(initial={"size": 20}),
@@ -288,7 +288,7 @@ def posthoc(request: HttpRequest) -> HttpResponse:
         if form.is_valid():
             data = form.cleaned_data
             try:
-                task = services.check_start(
+                task = tasks.check_start(
                     user=request.user,
                     kind=RunKind.POSTHOC,
                     period_from=data["period_from"],

@@ -81,7 +81,14 @@ def read_frame(sql: str, params: Sequence[Any] = (), schema: dict[str, Any] | No
             if buffer.tell() == 0:
                 return pl.DataFrame(schema=schema or {})
             buffer.seek(0)
-            return pl.read_csv(buffer, infer_schema=False, null_values="\\N", schema_overrides=schema)
+            # NULL arrives as \N; an empty field is an empty string, as SQLite gives it back.
+            return pl.read_csv(
+                buffer,
+                infer_schema=False,
+                null_values="\\N",
+                empty_string_is_null=False,
+                schema_overrides=schema,
+            )
         cursor.execute(sql, params)
         names = [d[0] for d in cursor.description]
         rows = cursor.fetchall()

@@ -15,7 +15,6 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from yikatong.accounts.permissions import allowed, public, requires, requires_one_of
-from yikatong.checks import selectors as check_selectors
 from yikatong.core.masking import mask_id_number, mask_name
 from yikatong.core.money import InvalidAmount, yuan_to_fen
 from yikatong.core.restrict import AccessDenied
@@ -102,9 +101,6 @@ def roster_detail(request: HttpRequest, pk: int) -> HttpResponse:
     lines = roster.lines.select_related("person").prefetch_related("objections")
     objections = roster.objections.select_related("line__person", "settled_by")
     events = roster.events.select_related("actor")
-    findings = check_selectors.finding_list(
-        user=request.user, filters=check_selectors.FindingFilters(roster=roster.pk)
-    )
     context: dict[str, Any] = {
         "roster": roster,
         "lines": lines,
@@ -120,8 +116,6 @@ def roster_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "may_approve": _may(request, "roster.approve", roster),
         "pending": LineState.PENDING,
         "open": ObjectionState.OPEN,
-        "findings": findings,
-        "open_blocking": check_selectors.roster_open_blocking_count(user=request.user, roster=roster),
         "may_settle": allowed(request.user, "finding.settle"),
     }
     return render(request, "rosters/roster_detail.html", context)

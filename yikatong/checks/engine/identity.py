@@ -22,8 +22,6 @@ invalid lines, and the edit test is a handful of vectorised comparisons, one per
 
 from __future__ import annotations
 
-import datetime as dt
-
 import polars as pl
 
 from yikatong.bulk.idnumbers import id_number_errors
@@ -57,7 +55,7 @@ def id_errors(inputs: AuditInputs) -> pl.DataFrame:
     def build() -> pl.DataFrame:
         lines = inputs.lines
         numbers = lines.get_column("id_number")
-        errors = id_number_errors(numbers.fill_null(""), today=dt.date.today())
+        errors = id_number_errors(numbers.fill_null(""), today=inputs.today)
         missing = numbers.is_null() | (numbers.str.len_chars() == 0)
         if missing.any():
             errors = pl.select(

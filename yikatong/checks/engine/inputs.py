@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -65,6 +66,11 @@ class AuditInputs:
     sources: dict[str, str] = field(default_factory=dict)
     # Whether details show other persons' ID numbers masked (the platform) or in full (an auditor's files).
     mask_ids: bool = False
+    # The day the check is made (ID numbers born later are invalid; a deadline not met by then is LATE).
+    today: dt.date = field(default_factory=dt.date.today)
+    # Each policy's Standard, when the caller has them (the platform: the published versions, tiers and
+    # all); otherwise built from ``policies``, the FORMATS table files carry.
+    standards: dict[str, Any] | None = None
     # Lines the roster file refused for reasons other than the ID number, kept for the auditor's report.
     notes: list[str] = field(default_factory=list)
     # Frames derived once per run (valid lines, standards) and shared by the rules.
@@ -72,4 +78,5 @@ class AuditInputs:
 
     def missing(self, needs: tuple[str, ...]) -> list[str]:
         """The inputs among ``needs`` that this run does not have."""
-        return [name for name in needs if getattr(self, name, None) is None]
+        present = {"policies"} if self.standards is not None else set()
+        return [name for name in needs if getattr(self, name, None) is None and name not in present]

@@ -345,6 +345,9 @@ def shared_account(inputs: AuditInputs) -> pl.DataFrame:
 def standards(inputs: AuditInputs) -> dict[str, Standard]:
     """Each policy code's Standard from the policies table (one row, or one row per age band)."""
 
+    if inputs.standards is not None:
+        return cast(dict[str, Standard], inputs.standards)
+
     def build() -> dict[str, Standard]:
         assert inputs.policies is not None
         built: dict[str, Standard] = {}
@@ -802,7 +805,7 @@ def missed(inputs: AuditInputs) -> pl.DataFrame:
 def late(inputs: AuditInputs) -> pl.DataFrame:
     """LATE: a workflow time limit passed (publicity, approval, payment, disclosure) (迟发)."""
     assert inputs.events is not None
-    today = dt.date.today().isoformat()
+    today = inputs.today.isoformat()
     overdue = inputs.events.filter(
         pl.when(pl.col("done").is_null())
         .then(pl.col("due") < today)
