@@ -69,13 +69,13 @@ def _invalid(request: HttpRequest, exc: ValidationError) -> HttpResponse:
 
 def _register_routers() -> None:
     from yikatong.accounts.api import router as accounts_router
-    from yikatong.audit.api import router as audit_router
     from yikatong.checks.api import router as checks_router
     from yikatong.policies.api import router as policies_router
     from yikatong.registry.api import router as registry_router
     from yikatong.rosters.api import router as rosters_router
     from yikatong.tasks.api import router as tasks_router
     from yikatong.workbench.api import router as core_router
+    from yikatong.workbench.audit_api import router as audit_router
 
     api.add_router("/", accounts_router)
     api.add_router("/regions", core_router)

@@ -15,7 +15,7 @@ urlpatterns = [
     path("", workbench_views.home, name="home"),
     path("", include("yikatong.workbench.urls")),
     path("accounts/", include("yikatong.accounts.urls")),
-    path("audit/", include("yikatong.audit.urls")),
+    path("audit/", include("yikatong.workbench.audit_urls")),
     path("tasks/", include("yikatong.tasks.urls")),
     path("registry/", include("yikatong.registry.urls")),
     path("policies/", include("yikatong.policies.urls")),

@@ -6,6 +6,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.db import models, transaction
 from django.utils import timezone, translation
 
@@ -47,9 +48,8 @@ def audit_record(
     """
     ctx = current_actor()
     if actor is None and ctx.user_id is not None:
-        from yikatong.accounts.models import User
-
-        actor = User.objects.filter(pk=ctx.user_id).select_related("region").first()
+        # The user model by name: the audit log sits below the accounts app and imports none of it.
+        actor = get_user_model().objects.filter(pk=ctx.user_id).select_related("region").first()
     if obj is not None:
         object_type = object_type or obj._meta.label_lower
         object_id = object_id or str(obj.pk)

@@ -10,8 +10,8 @@ from django.views.decorators.http import require_POST
 
 from yikatong.accounts.permissions import requires
 from yikatong.audit.selectors import audit_event_list
-from yikatong.audit.tasks import verify_audit_chain
 from yikatong.tasks.services import task_start
+from yikatong.workbench.audit_tasks import verify_audit_chain
 
 
 @login_required

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from yikatong.audit import views
+from yikatong.workbench import audit_views as views
 
 app_name = "audit"
 urlpatterns = [

@@ -1,4 +1,5 @@
-"""Background work of the audit app."""
+"""Background work on the audit log: verifying the hash chain (a task of the workbench, which may use the
+task framework; the audit app itself sits below it and imports no app but core)."""
 
 from __future__ import annotations
 
