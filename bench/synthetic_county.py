@@ -83,6 +83,7 @@ import polars as pl
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
+from yikatong.bulk.idnumbers import CHECK_CHARACTERS, WEIGHTS  # noqa: E402
 from yikatong.demo.generator import HEADERS, generate_county  # noqa: E402
 
 PERIOD = "2026-10"
@@ -110,8 +111,7 @@ RULES = [
     "OVER_STANDARD", "UNDER_STANDARD", "AREA_EXCEEDS", "INELIGIBLE", "EXCLUSIVE", "OUT_OF_REGION",
     "CADRE_HOUSEHOLD", "MISSED",
 ]  # fmt: skip
-ID_WEIGHTS = np.array([7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2], dtype=np.int64)
-ID_CHECK = "10X98765432"
+
 EDGE_VILLAGE = "232722100201"  # 永丰村
 LINE_COLUMNS = ["id", "policy", "name", "village", "qty", "fen", "account"]
 
@@ -119,9 +119,9 @@ LINE_COLUMNS = ["id", "policy", "name", "village", "qty", "fen", "account"]
 def check_digits(first17: pl.Series) -> pl.Series:
     """GB 11643 check characters of 17-digit strings."""
     total = pl.Series(np.zeros(len(first17), dtype=np.int64))
-    for position, weight in enumerate(ID_WEIGHTS.tolist()):
+    for position, weight in enumerate(WEIGHTS):
         total = total + first17.str.slice(position, 1).cast(pl.Int64) * weight
-    return pl.Series(list(ID_CHECK)).gather(total % 11)
+    return pl.Series(list(CHECK_CHARACTERS)).gather(total % 11)
 
 
 def mistype(ids: pl.Series, rng: np.random.Generator) -> pl.Series:

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import xlsxwriter
 
-from yikatong.core.idnumber import check_digit
+from yikatong.bulk.idnumbers import check_digit
 
 TODAY = dt.date(2026, 10, 1)
 VILLAGE = "232722100001"

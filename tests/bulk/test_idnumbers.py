@@ -7,10 +7,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from tests.bulk.factories import TODAY
-from yikatong.bulk.idnumbers import id_number_errors, known_places
+from yikatong.bulk.idnumbers import check_digit, id_number_errors, known_places
 from yikatong.bulk.kinds import EMPTY, Context, check_cells
 from yikatong.bulk.schemas import SCHEMAS
-from yikatong.core.idnumber import InvalidIdNumber, check_digit, normalise_id_number, validate_id_number
+from yikatong.core.idnumber import InvalidIdNumber, normalise_id_number, validate_id_number
 
 ID_COLUMN = SCHEMAS["persons"][0]
 PLACES = known_places().to_list()

@@ -10,11 +10,11 @@ from django.core.exceptions import ImproperlyConfigured
 from hypothesis import given
 from hypothesis import strategies as st
 
+from yikatong.bulk.idnumbers import check_digit
 from yikatong.core import masking
 from yikatong.core.crypto import DecryptionError, generate_key_spec, parse_key_ring
 from yikatong.core.idnumber import (
     InvalidIdNumber,
-    check_digit,
     id_facts,
     normalise_id_number,
     validate_id_number,

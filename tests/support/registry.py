@@ -8,8 +8,8 @@ from pathlib import Path
 
 import polars as pl
 
+from yikatong.bulk.idnumbers import check_digit
 from yikatong.core.fields import blind_index
-from yikatong.core.idnumber import check_digit
 from yikatong.demo.loader import load_agent_banks
 from yikatong.registry.models import (
     AgentBank,

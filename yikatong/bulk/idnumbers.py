@@ -1,10 +1,10 @@
 """Resident ID numbers (居民身份证号码, GB 11643) checked a whole column at a time.
 
-The checks and their order are those of ``yikatong.core.idnumber.validate_id_number``: length, 17 digits,
-check digit, birth date (a real day from 1890-01-01 to today), then the 6-digit place code, which must be
-one that ever existed in python-stdnum's ``cn/loc`` table, whatever the birth year. Here the whole 6-digit
-code must be in the table; ``_known_place`` in core currently accepts any code whose 2-digit province is
-known (``numdb.info`` gives the province part its properties even when the county part has none).
+The one place GB 11643 is written down: the check weights and characters (``WEIGHTS``, ``CHECK_CHARACTERS``,
+``check_digit``) and the place codes (``known_places``). The checks and their order are those of
+``yikatong.core.idnumber.validate_id_number``, which validates one number with the same tables: length, 17
+digits, check digit, birth date (a real day from 1890-01-01 to today), then the 6-digit place code, which
+must be one that ever existed in python-stdnum's ``cn/loc`` table, whatever the birth year.
 """
 
 from __future__ import annotations
@@ -17,6 +17,8 @@ import polars as pl
 from stdnum import numdb
 
 WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
+# The check character of a weighted sum modulo 11.
+CHECK_CHARACTERS = "10X98765432"
 EARLIEST_BIRTH = 18900101
 
 LENGTH = "长度应为18位"
@@ -48,6 +50,17 @@ def known_places() -> pl.Series:
 
     walk("", numdb.get("cn/loc").prefixes)
     return pl.Series("place", sorted(set(codes)), dtype=pl.String)
+
+
+def check_digit(first17: str) -> str:
+    """The GB 11643 check character of the first 17 digits."""
+    return CHECK_CHARACTERS[sum(int(c) * w for c, w in zip(first17, WEIGHTS, strict=True)) % 11]
+
+
+@lru_cache(maxsize=1)
+def known_place_codes() -> frozenset[str]:
+    """``known_places`` as a set, for checking one number at a time."""
+    return frozenset(known_places().to_list())
 
 
 def valid_ymd(year: pl.Expr, month: pl.Expr, day: pl.Expr) -> pl.Expr:

@@ -11,7 +11,7 @@ from yikatong.audit.models import AuditEvent
 from yikatong.checks.engine.catalogue import CATALOGUE, SEVERITY_ZH
 from yikatong.checks.models import CheckRun, Finding, FindingState, RuleSetting, RunKind
 from yikatong.checks.platform import IN_FLIGHT, LineSet
-from yikatong.core.models import Region
+from yikatong.core.models import Region, subtree_prefix
 from yikatong.core.periods import InvalidPeriod, Period
 from yikatong.policies.models import Policy, PolicyVersion
 from yikatong.registry.models import RegistryKind
@@ -72,12 +72,6 @@ def _labelled(findings: QuerySet[Finding]) -> QuerySet[Finding]:
     )
 
 
-def region_subtree_prefix(code: str) -> str:
-    """The code prefix of a region's subtree (the code itself when it is not a known region)."""
-    region = Region.objects.filter(code=code).only("code", "level").first()
-    return region.prefix if region is not None else code
-
-
 def finding_list(*, user: Any, filters: FindingFilters | None = None) -> QuerySet[Finding]:
     """The findings the user may see, narrowed by the filters, newest first, labelled for display."""
     filters = filters or FindingFilters()
@@ -93,7 +87,7 @@ def finding_list(*, user: Any, filters: FindingFilters | None = None) -> QuerySe
     if filters.blocking:
         findings = findings.filter(blocking=True)
     if filters.region:
-        findings = findings.filter(region_code__startswith=region_subtree_prefix(filters.region))
+        findings = findings.filter(region_code__startswith=subtree_prefix(filters.region))
     if filters.policy:
         findings = findings.filter(policy__code=filters.policy)
     if filters.period:
@@ -297,10 +291,5 @@ def line_set_for(
         periods=periods,
         states=states,
         policy_code=policy_code or None,
-        region_prefix=region_prefix_of(region_code),
+        region_prefix=subtree_prefix(region_code),
     )
-
-
-def region_prefix_of(code: str) -> str:
-    region = Region.objects.filter(code=code).first()
-    return region.prefix if region else code

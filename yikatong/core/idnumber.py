@@ -6,9 +6,10 @@ import datetime as dt
 import unicodedata
 from dataclasses import dataclass
 
-from stdnum import numdb
 from stdnum.cn import ric
 from stdnum.exceptions import InvalidChecksum, InvalidComponent, InvalidFormat, InvalidLength, ValidationError
+
+from yikatong.bulk.idnumbers import known_place_codes
 
 
 class InvalidIdNumber(ValueError):
@@ -19,14 +20,6 @@ def normalise_id_number(raw: str) -> str:
     """Trim, fold full-width characters to ASCII and read a trailing ``x`` as ``X``."""
     text = unicodedata.normalize("NFKC", raw).strip().replace(" ", "")
     return text.upper()
-
-
-def _known_place(code: str) -> bool:
-    """Whether a 6-digit division code ever existed (stdnum's national table, any period)."""
-    # The table answers per prefix (province, then county): a real province with an unknown county
-    # comes back as two parts, the second without properties.
-    results = numdb.get("cn/loc").info(code)
-    return len(results) == 2 and all(props for _, props in results)
 
 
 def validate_id_number(raw: str, *, today: dt.date | None = None) -> str:
@@ -59,7 +52,7 @@ def validate_id_number(raw: str, *, today: dt.date | None = None) -> str:
         raise InvalidIdNumber("身份证号码无效") from exc
     if birth.year < 1890 or birth > (today or dt.date.today()):
         raise InvalidIdNumber("身份证号码中的出生日期无效")
-    if not _known_place(number[:6]):
+    if number[:6] not in known_place_codes():
         raise InvalidIdNumber("身份证号码中的地区码不存在")
     return number
 
@@ -80,12 +73,3 @@ def id_facts(number: str) -> IdFacts:
         gender="男" if int(number[16]) % 2 == 1 else "女",
         region_code=number[:6],
     )
-
-
-_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
-_CHECK = "10X98765432"
-
-
-def check_digit(first17: str) -> str:
-    """The GB 11643 check character for the first 17 digits (used by generators of test data)."""
-    return _CHECK[sum(int(c) * w for c, w in zip(first17, _WEIGHTS, strict=True)) % 11]

@@ -55,6 +55,17 @@ class Region(models.Model):
         return "".join(reversed(names))
 
 
+def subtree_prefix(code: str) -> str:
+    """The code prefix of a region's subtree (the code itself when it is not a known region)."""
+    region = Region.objects.filter(code=code).only("code", "level").first()
+    return region.prefix if region is not None else code
+
+
+def county() -> Region | None:
+    """The county this platform serves (the one region of county level)."""
+    return Region.objects.filter(level=RegionLevel.COUNTY).first()
+
+
 def region_prefix(code: str, level: str) -> str:
     """Code prefix of a region's subtree: 6 digits for a county, 9 for a township, 12 for a village."""
     return {RegionLevel.COUNTY: code[:6], RegionLevel.TOWNSHIP: code[:9]}.get(level, code)  # type: ignore[call-overload]

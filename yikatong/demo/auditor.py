@@ -14,7 +14,7 @@ from pathlib import Path
 
 import polars as pl
 
-from yikatong.core.idnumber import check_digit
+from yikatong.bulk.idnumbers import check_digit
 
 VILLAGE = "232722100201"  # 永丰村
 POLICY = "GLJT"

@@ -17,6 +17,7 @@ import numpy.typing as npt
 import polars as pl
 import xlsxwriter
 
+from yikatong.bulk.idnumbers import CHECK_CHARACTERS, WEIGHTS
 from yikatong.demo import reference
 
 IntArray = npt.NDArray[np.int64]
@@ -163,9 +164,6 @@ COMMUNITY_POSTS = [post.replace("村委会", "社区居委会").replace("村", "
 WOMENS_POST = "妇女主任"
 TOWNSHIP_OFFICIAL = "乡镇干部（财政供养人员）"
 CADRE_AGES = (25, 65)
-
-_ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
-_ID_CHECK = "10X98765432"
 
 
 @dataclass(frozen=True)
@@ -378,9 +376,9 @@ def _id_numbers(rng: np.random.Generator, ymd: IntArray, male: BoolArray) -> pl.
             break
         first17[clash] = stem[clash] + 2 * rng.integers(1, 500, size=clash.size) - odd[clash]
     total = np.zeros(len(ymd), dtype=np.int64)
-    for position, weight in enumerate(_ID_WEIGHTS):
+    for position, weight in enumerate(WEIGHTS):
         total += (first17 // 10 ** (16 - position)) % 10 * weight
-    check = pl.Series(list(_ID_CHECK)).gather(total % 11)
+    check = pl.Series(list(CHECK_CHARACTERS)).gather(total % 11)
     return pl.Series(first17).cast(pl.String) + check
 
 

@@ -14,7 +14,8 @@ from django.utils import timezone
 
 from yikatong.accounts.permissions import authorize
 from yikatong.audit.services import audit_record
-from yikatong.core.models import Department, Region, RegionLevel
+from yikatong.core.models import Department
+from yikatong.core.models import county as county_region
 from yikatong.core.restrict import AccessDenied, ensure_in_scope
 from yikatong.policies.domain import amount as domain
 from yikatong.policies.models import Policy, PolicyVersion, RateBand, VersionStatus
@@ -125,7 +126,7 @@ def policy_draft_create(
         raise ValidationError({"code": f"项目代码 {code} 已存在，请在该政策下新建版本"})
     data = _with_defaults(data)
     _validate(data, bands)
-    county = Region.objects.filter(level=RegionLevel.COUNTY).first()
+    county = county_region()
     if county is None:
         raise ValidationError("尚未设置县级区划")
     policy = Policy.objects.create(code=code, department=department, region=county)

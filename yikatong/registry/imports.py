@@ -25,7 +25,7 @@ from yikatong.audit.services import audit_record
 from yikatong.bulk.reader import ParsedTable, UnreadableFile, read_table
 from yikatong.bulk.schemas import SCHEMAS
 from yikatong.core.crypto import key_ring
-from yikatong.core.models import Region, RegionLevel
+from yikatong.core.models import Region, RegionLevel, county
 from yikatong.core.tables import execute, insert_frame, read_frame, staging_table
 from yikatong.core.uploads import save_error_report
 from yikatong.registry.models import (
@@ -219,8 +219,8 @@ def _record(batch: ImportBatch) -> ImportBatch:
 
 
 def _county_code() -> str:
-    county = Region.objects.filter(level=RegionLevel.COUNTY).values_list("code", flat=True).first()
-    return county or ""
+    served = county()
+    return served.code if served is not None else ""
 
 
 def _villages_for(user: Any) -> set[str]:

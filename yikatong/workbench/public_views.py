@@ -6,11 +6,11 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
 from yikatong.accounts.permissions import public
-from yikatong.core.models import Region, RegionLevel
+from yikatong.core.models import county
 
 
 @public
 def portal(request: HttpRequest) -> HttpResponse:
     """The portal's front page."""
-    county = Region.objects.filter(level=RegionLevel.COUNTY).first()
-    return render(request, "public/portal.html", {"county": county})
+    served = county()
+    return render(request, "public/portal.html", {"county": served})
