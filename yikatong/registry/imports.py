@@ -28,6 +28,7 @@ from yikatong.core.crypto import key_ring
 from yikatong.core.models import Region, RegionLevel, county
 from yikatong.core.tables import execute, insert_frame, read_frame, staging_table
 from yikatong.core.uploads import save_error_report
+from yikatong.registry.domain.cards import card_refusal
 from yikatong.registry.models import (
     AgentBank,
     ImportBatch,
@@ -382,9 +383,11 @@ def _apply_cards(table: ParsedTable, **_: Any) -> Outcome:
     unknown = rows.filter(pl.col("person_id").is_null())
     rejects.append(_reject(unknown, "身份证号：人员登记库中没有此人，请先登记人员"))
     rows = rows.filter(pl.col("person_id").is_not_null())
-    proxy = rows.filter(pl.col("holder_name") != pl.col("person_name"))
-    rejects.append(_reject(proxy, "持卡人姓名与人员登记姓名不一致：社保卡账户必须是本人账户（代持不予登记）"))
-    rows = rows.filter(pl.col("holder_name") == pl.col("person_name"))
+    # The card rules of registry/domain/cards.py, first the holder (the account's owner is known below).
+    rows = rows.with_columns(pl.lit(None, pl.Int64).alias("owner_id"))
+    rows = rows.with_columns(card_refusal().alias("_refusal")).drop("owner_id")
+    rejects.append(_reject(rows.filter(pl.col("_refusal").is_not_null()), pl.col("_refusal")))
+    rows = rows.filter(pl.col("_refusal").is_null()).drop("_refusal")
     # One open card per person: a second open card of the same person in one file cannot both be right.
     open_rows = rows.filter(pl.col("status") != "closed").with_row_index("_order")
     first_open = open_rows.group_by("person_id").agg(
@@ -418,9 +421,10 @@ def _apply_cards(table: ParsedTable, **_: Any) -> Outcome:
         .unique()
     )
     rows = rows.join(by_account.filter(pl.col("card_status") != "closed"), on="account_bidx", how="left")
-    taken = rows.filter(pl.col("card_id").is_not_null() & (pl.col("card_person_id") != pl.col("person_id")))
-    rejects.append(_reject(taken, "银行账号已登记为他人的社保卡账户（一卡多人），不予登记"))
-    rows = rows.filter(pl.col("card_id").is_null() | (pl.col("card_person_id") == pl.col("person_id")))
+    rows = rows.with_columns(pl.col("card_person_id").alias("owner_id"))
+    rows = rows.with_columns(card_refusal().alias("_refusal")).drop("owner_id")
+    rejects.append(_reject(rows.filter(pl.col("_refusal").is_not_null()), pl.col("_refusal")))
+    rows = rows.filter(pl.col("_refusal").is_null()).drop("_refusal")
     same_card = rows.filter(pl.col("card_id").is_not_null())
     unchanged = same_card.filter(
         (pl.col("card_bank_id") == pl.col("bank_id")) & (pl.col("card_status") == pl.col("status"))

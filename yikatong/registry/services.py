@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import polars as pl
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.forms.models import model_to_dict
@@ -12,6 +13,7 @@ from django.utils import timezone
 from yikatong.accounts.permissions import authorize
 from yikatong.audit.services import audit_record
 from yikatong.core.fields import blind_index
+from yikatong.registry.domain.cards import CARD_COLUMNS, FIELD_OF, card_refusal
 from yikatong.registry.models import AgentBank, CardChange, CardStatus, Person, SocialSecurityCard
 
 
@@ -36,18 +38,21 @@ def card_register(
     authorize(user, "card.register", person)
     person = Person.objects.select_for_update().get(pk=person.pk)
     account_no = "".join(account_no.split()).replace("-", "")
-    if holder_name.strip() != person.name:
-        raise ValidationError(
-            {"holder_name": "持卡人姓名与人员姓名不一致：社保卡账户必须是本人账户（代持不予登记）"}
-        )
     if not account_no.isdigit() or not 8 <= len(account_no) <= 32:
         raise ValidationError({"account_no": "银行账号应为8至32位数字"})
     if not bank.active:
         raise ValidationError({"bank": f"{bank.name}已不是代发银行"})
     account_bidx = blind_index(account_no, context="card.account_no") or ""
     taken = SocialSecurityCard.objects.filter(account_bidx=account_bidx).exclude(status=CardStatus.CLOSED)
-    if taken.exclude(person=person).exists():
-        raise ValidationError({"account_no": "该银行账号已登记为他人的社保卡账户（一卡多人），不予登记"})
+    owner = taken.values_list("person_id", flat=True).first()
+    proposed = pl.DataFrame(
+        [(holder_name.strip(), person.name, person.pk, owner)],
+        schema=CARD_COLUMNS,
+        orient="row",
+    )
+    refusal = proposed.select(card_refusal()).item()
+    if refusal:
+        raise ValidationError({FIELD_OF[refusal]: refusal})
     if taken.filter(person=person).exists():
         raise ValidationError({"account_no": "该账号已是此人的社保卡账户"})
     for old in SocialSecurityCard.objects.filter(person=person).exclude(status=CardStatus.CLOSED):
