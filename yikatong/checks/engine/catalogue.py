@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 import polars as pl
 
-from yikatong.checks.engine import rules
+from yikatong.checks.engine import amounts, rules
 from yikatong.checks.engine.frames import FINDING_COLUMNS
 from yikatong.checks.engine.identity import name_links
 from yikatong.checks.engine.inputs import AuditInputs
@@ -65,19 +65,24 @@ CATALOGUE: dict[str, Rule] = dict(
             "ACCOUNT_MISMATCH", "high", True, "人卡分离（非本人社保卡）", ("cards",), rules.account_mismatch
         ),
         _rule("SHARED_ACCOUNT", "high", False, "一卡多人领取", (), rules.shared_account),
-        _rule("OVER_STANDARD", "high", True, "超标准发放（多发）", ("policies",), rules.over_standard),
+        _rule("OVER_STANDARD", "high", True, "超标准发放（多发）", ("policies",), amounts.over_standard),
         _rule(
             "UNDER_STANDARD",
             "medium",
             False,
             "低于标准发放（少发、截留）",
             ("policies",),
-            rules.under_standard,
+            amounts.under_standard,
         ),
         _rule(
-            "AREA_EXCEEDS", "medium", False, "申报面积超过承包面积", ("policies", "land"), rules.area_exceeds
+            "AREA_EXCEEDS",
+            "medium",
+            False,
+            "申报面积超过承包面积",
+            ("policies", "land"),
+            amounts.area_exceeds,
         ),
-        _rule("INELIGIBLE", "high", True, "不符合补贴条件", ("policies",), rules.ineligible),
+        _rule("INELIGIBLE", "high", True, "不符合补贴条件", ("policies",), amounts.ineligible),
         _rule("EXCLUSIVE", "high", True, "同期享受互斥项目", ("policies",), rules.exclusive),
         _rule(
             "OUT_OF_REGION", "medium", False, "跨村申报（与户籍村不符）", ("persons",), rules.out_of_region
