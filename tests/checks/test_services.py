@@ -233,7 +233,7 @@ def test_a_failing_audit_record_leaves_no_unaudited_findings(
     world: World, reviewed: Roster, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Findings, the finished run and its audit event are one transaction."""
-    import yikatong.checks.services as check_services
+    import yikatong.checks.services.runs as check_services
 
     def broken(**_: object) -> None:
         raise RuntimeError("审计日志写入失败")
