@@ -357,3 +357,50 @@ def test_admin_site_is_for_the_admin_role_only_and_region_scoped(world: World, r
     assert client_for(world, "admin", "county").get("/admin/core/region/").status_code == 200
     township_admin = client_for(world, "admin", "b")
     assert township_admin.get(f"/admin/core/region/{rows['village']}/change/").status_code in {302, 404}
+
+
+def _action_of(url_path: str) -> str | None:
+    """The permission-table action a screen URL takes (None for routes that declare none)."""
+    from django.urls import resolve
+
+    from yikatong.accounts.permissions import PERMISSION
+
+    match = resolve(url_path.split("?")[0])
+    declared = getattr(match.func, PERMISSION, None)
+    if isinstance(declared, tuple):
+        argument, codes = declared
+        return codes.get(str(match.kwargs.get(argument, "")))
+    return declared if isinstance(declared, str) and declared in _actions() else None
+
+
+def _actions() -> dict[str, Any]:
+    from yikatong.accounts.permissions import ACTIONS
+
+    return ACTIONS
+
+
+@pytest.mark.parametrize("case", [c for c in CASES if not c.api], ids=lambda c: c.id)
+def test_every_role_holding_the_action_sees_nothing_of_another_township(
+    world: World, rows: dict[str, Any], case: Case
+) -> None:
+    """Generated from the permission table: not only the case's role, every role that may take the
+    endpoint's action, signed in outside township A, neither sees nor changes A's row."""
+    from tests.support.isolation import client_for, request
+
+    target = case.aim(world, rows)
+    code = _action_of(target.url)
+    if code is None:
+        pytest.skip("a public route or one without an action of its own")
+    for role in sorted(_actions()[code].roles):
+        outsider = client_for(world, role, "village_b" if role == "village_clerk" else "b")
+        response = request(outsider, case, target)
+        assert response.status_code in {200, 302, 403, 404}, f"{case.id} as {role}: {response.status_code}"
+        if target.marker and response.status_code == 200:
+            body = (
+                response.content.decode(errors="replace") if not getattr(response, "streaming", False) else ""
+            )
+            assert target.marker not in body, f"{case.id}: {role} outside saw {target.marker!r}"
+        if case.method == "POST":
+            assert target.changed is not None and not target.changed(), (
+                f"{case.id}: {role} outside changed it"
+            )

@@ -69,3 +69,17 @@ def test_import_reports_go_to_those_who_keep_the_registry(world: World, tmp_path
         for close in download._resource_closers:
             close()
         assert client.get(f"/tasks/{run.pk}/").status_code == 200, role
+
+
+def test_seeing_personal_data_in_clear_is_an_audit_event(world: World) -> None:
+    from yikatong.audit.models import AuditEvent
+
+    person = make_person(VILLAGE_A, "赵春燕")
+    _client(world, "hrss").get(f"/registry/persons/{person.pk}/")
+    _client(world, "hrss").get("/api/registry/persons/search", {"q": "赵春燕"})
+    events = AuditEvent.objects.filter(action="person.view_clear").order_by("seq")
+    assert [event.after["channel"] for event in events] == ["person_detail", "api.person_search"]
+    assert events[0].object_id == str(person.pk)
+    # A role that sees the person masked leaves no such event.
+    _client(world, "township_reviewer", "a").get(f"/registry/persons/{person.pk}/")
+    assert events.count() == 2

@@ -47,6 +47,7 @@ def import_result(request: HttpRequest, batch_id: int) -> dict[str, Any]:
 def person_lookup(request: HttpRequest, q: str) -> list[PersonOut]:
     role = getattr(request.user, "role", "")
     found = selectors.person_search(user=request.user, query=q)
+    selectors.clear_read_record(user=request.user, persons=list(found.persons), channel="api.person_search")
     return [
         PersonOut(
             id=p.pk,

@@ -7,7 +7,8 @@ from typing import Any
 
 from django.db.models import QuerySet
 
-from yikatong.accounts.permissions import allowed
+from yikatong.accounts.permissions import allowed, may_see_clear
+from yikatong.audit.services import audit_record
 from yikatong.core.fields import blind_index
 from yikatong.core.idnumber import InvalidIdNumber, validate_id_number
 from yikatong.registry.models import (
@@ -44,6 +45,20 @@ def person_search(*, user: Any, query: str, limit: int = 50) -> PersonSearch:
             return PersonSearch([], f"{exc}；按身份证号查询须输入完整的18位号码")
         return PersonSearch(list(persons.filter(id_bidx=blind_index(number, context=ID_INDEX))[:limit]))
     return PersonSearch(list(persons.filter(name=query).order_by("village_id")[:limit]))
+
+
+def clear_read_record(*, user: Any, persons: list[Person], channel: str) -> None:
+    """Record that a user saw these persons' ID numbers or phones in clear (a sensitive read): one event."""
+    if not persons or not (may_see_clear(user, "id_number") or may_see_clear(user, "phone")):
+        return
+    audit_record(
+        action="person.view_clear",
+        obj=persons[0] if len(persons) == 1 else None,
+        object_type="" if len(persons) == 1 else "registry.person",
+        region_code=str(getattr(user, "region_id", "") or ""),
+        after={"persons": [person.pk for person in persons[:50]], "count": len(persons), "channel": channel},
+        actor=user,
+    )
 
 
 def import_kinds(user: Any) -> list[str]:

@@ -50,6 +50,7 @@ def person_detail(request: HttpRequest, pk: int) -> HttpResponse:
         person = selectors.person_get(user=request.user, pk=pk)
     except Person.DoesNotExist as exc:
         raise Http404 from exc
+    selectors.clear_read_record(user=request.user, persons=[person], channel="person_detail")
     cards = person.cards.select_related("bank").prefetch_related("changes__changed_by").order_by("-opened_at")
     context: dict[str, Any] = {
         "person": person,
