@@ -359,14 +359,23 @@ def test_admin_site_is_for_the_admin_role_only_and_region_scoped(world: World, r
     assert township_admin.get(f"/admin/core/region/{rows['village']}/change/").status_code in {302, 404}
 
 
-def _action_of(url_path: str) -> str | None:
-    """The permission-table action a screen URL takes (None for routes that declare none)."""
+def _action_of(case: Case, url_path: str) -> str | None:
+    """The permission-table action an endpoint takes (None for routes that declare none)."""
     from django.urls import resolve
 
     from yikatong.accounts.permissions import PERMISSION
+    from yikatong.api import api
 
     match = resolve(url_path.split("?")[0])
     declared = getattr(match.func, PERMISSION, None)
+    if case.api:
+        # An API route is named after its operation's function (api:<name>).
+        name = case.route.split(":", 1)[1]
+        for _prefix, router in api._routers:
+            for view in router.path_operations.values():
+                for operation in view.operations:
+                    if operation.view_func.__name__ == name and case.method in operation.methods:
+                        declared = getattr(operation.view_func, PERMISSION, None)
     if isinstance(declared, tuple):
         argument, codes = declared
         return codes.get(str(match.kwargs.get(argument, "")))
@@ -379,7 +388,7 @@ def _actions() -> dict[str, Any]:
     return ACTIONS
 
 
-@pytest.mark.parametrize("case", [c for c in CASES if not c.api], ids=lambda c: c.id)
+@pytest.mark.parametrize("case", CASES, ids=lambda c: c.id)
 def test_every_role_holding_the_action_sees_nothing_of_another_township(
     world: World, rows: dict[str, Any], case: Case
 ) -> None:
@@ -388,7 +397,7 @@ def test_every_role_holding_the_action_sees_nothing_of_another_township(
     from tests.support.isolation import client_for, request
 
     target = case.aim(world, rows)
-    code = _action_of(target.url)
+    code = _action_of(case, target.url)
     if code is None:
         pytest.skip("a public route or one without an action of its own")
     for role in sorted(_actions()[code].roles):
