@@ -83,7 +83,12 @@ def _check(roster: Roster, target: str, user: Any) -> None:
         code = workflow.check_move(roster.state, target)
     except workflow.IllegalMove as exc:
         raise ValidationError(str(exc)) from exc
-    authorize(user, code, roster)
+    try:
+        authorize(user, code, roster)
+    except AccessDenied as exc:
+        # The roster has moved on to another's step (a reviewer who was a moment too late): say whose turn.
+        state = workflow.LABELS.get(roster.state, roster.state)
+        raise ValidationError(f"名册当前为“{state}”，{exc}") from exc
 
 
 def _locked(user: Any, roster: Roster, code: str) -> Roster:
