@@ -111,11 +111,28 @@ def test_published_versions_are_never_edited_and_a_change_is_a_new_version(world
     assert version_for("GLJT", Period.parse("2026-01")) == second
     assert version_for("GLJT", Period.parse("2024-12")) is None
     assert standard_of(version_for("GLJT", Period.parse("2026Q1"))).bands[0].rate == Decimal(60)  # type: ignore[arg-type]
-    earlier = services.policy_version_new(
-        user=world.user("dept_reviewer"), policy=first.policy, effective_from=dt.date(2025, 6, 1)
-    )
-    with pytest.raises(ValidationError):
-        services.policy_version_publish(user=finance, version=earlier)
+    # An adjustment that would take effect before the version in force is refused when it is started.
+    with pytest.raises(ValidationError, match="生效日期须晚于当前已发布版本的生效日期（2026-01-01）"):
+        services.policy_version_new(
+            user=world.user("dept_reviewer"), policy=first.policy, effective_from=dt.date(2025, 6, 1)
+        )
+
+
+def test_the_version_form_shows_its_date_and_rates_as_typed(world: World) -> None:
+    from yikatong.policies.views import plain_decimal
+
+    draft = _draft(world)
+    client = Client()
+    client.force_login(world.user("dept_reviewer"))
+    page = client.get(f"/policies/versions/{draft.pk}/edit/").content.decode()
+    assert f'value="{draft.effective_from:%Y-%m-%d}"' in page
+    assert 'value="50"' in page and "50.0000000" not in page
+    assert [plain_decimal(Decimal(x)) for x in ("50.0000000", "71.4500000", "100", "0.0000000")] == [
+        "50",
+        "71.45",
+        "100",
+        "0",
+    ]
 
 
 def test_retired_policies_leave_force_but_stay_listed(world: World) -> None:

@@ -50,7 +50,8 @@ class VersionForm(forms.ModelForm):
             "example_rates",
         ]  # fmt: skip
         widgets = {
-            "effective_from": forms.DateInput(attrs={"type": "date"}),
+            # An <input type="date"> takes ISO dates only, whatever the language's date format.
+            "effective_from": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
             "target": forms.Textarea(attrs={"rows": 2}),
             "conditions_text": forms.Textarea(attrs={"rows": 2}),
             "procedure": forms.Textarea(attrs={"rows": 2}),
@@ -70,7 +71,9 @@ BandFormSet = forms.formset_factory(BandForm, extra=3, can_delete=True)
 
 class ImportForm(forms.Form):
     file = forms.FileField(label=_("政策清单文件（CSV 或 Excel）"))
-    effective_from = forms.DateField(label=_("生效日期"), widget=forms.DateInput(attrs={"type": "date"}))
+    effective_from = forms.DateField(
+        label=_("生效日期"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    )
     publish = forms.BooleanField(label=_("导入后直接发布（仅财政局）"), required=False)
 
 
@@ -79,4 +82,4 @@ class ReasonForm(forms.Form):
 
 
 class DateForm(forms.Form):
-    day = forms.DateField(label=_("日期"), widget=forms.DateInput(attrs={"type": "date"}))
+    day = forms.DateField(label=_("日期"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))

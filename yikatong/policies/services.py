@@ -174,6 +174,11 @@ def policy_version_new(*, user: Any, policy: Policy, effective_from: dt.date) ->
     latest = policy.versions.order_by("-number").first()
     if latest is None:
         raise ValidationError("该政策没有版本")
+    in_force = policy.versions.filter(status=VersionStatus.PUBLISHED).order_by("-effective_from").first()
+    # Said when the version is started, not only when it is published.
+    if in_force is not None and effective_from <= in_force.effective_from:
+        since = f"{in_force.effective_from:%Y-%m-%d}"
+        raise ValidationError({"effective_from": f"生效日期须晚于当前已发布版本的生效日期（{since}）"})
     bands: list[dict[str, Any]] = [dict(b) for b in latest.bands.values("rate", "min_age", "max_age", "tier")]
     number = (policy.versions.aggregate(n=Max("number"))["n"] or 0) + 1
     version = PolicyVersion.objects.get(pk=latest.pk)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -52,6 +53,12 @@ def policy_detail(request: HttpRequest, code: str) -> HttpResponse:
     return render(request, "policies/policy_detail.html", context)
 
 
+def plain_decimal(value: Decimal) -> str:
+    """A rate as people write it: 50.0000000 → "50", 71.4500000 → "71.45" (never "5E+1")."""
+    text = format(value, "f")
+    return text.rstrip("0").rstrip(".") if "." in text else text
+
+
 def _bands_from(formset: Any) -> list[dict[str, Any]]:
     return [
         {k: f.cleaned_data.get(k) for k in ("rate", "min_age", "max_age", "tier")}
@@ -67,7 +74,10 @@ def version_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
     version = get_object_or_404(PolicyVersion.objects.restrict(request.user, "change"), pk=pk) if pk else None
     if version is not None and version.status != VersionStatus.DRAFT:
         raise PermissionDenied(_("只有草稿可以修改；已发布的政策请新建版本"))
-    initial_bands = list(version.bands.values("rate", "min_age", "max_age", "tier")) if version else []
+    initial_bands = [
+        {**band, "rate": plain_decimal(band["rate"])}
+        for band in (version.bands.values("rate", "min_age", "max_age", "tier") if version else [])
+    ]
     form = VersionForm(request.POST or None, request.FILES or None, instance=version)
     formset = BandFormSet(request.POST or None, initial=initial_bands, prefix="bands")
     if request.method == "POST" and form.is_valid() and formset.is_valid():
