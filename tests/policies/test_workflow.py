@@ -169,6 +169,16 @@ def test_import_drafts_then_unchanged_then_new_version(world: World, tmp_path: P
     assert version_for("GLJT", Period.parse("2026-07")).number == 2  # type: ignore[union-attr]
 
 
+def test_a_published_policy_not_yet_in_force_says_when_it_starts(world: World) -> None:
+    from django.utils import timezone
+
+    next_year = dt.date(timezone.localdate().year + 1, 1, 1)
+    future = _draft(world, code="FUT", effective_from=next_year, name="明年起执行的补贴")
+    services.policy_version_publish(user=world.user("finance"), version=future)
+    page = Client().get("/public/policies/").content.decode()
+    assert "明年起执行的补贴" in page and f"将于{next_year.year}年1月1日起执行" in page
+
+
 def test_public_excel_has_the_published_list_in_force_only(world: World) -> None:
     finance = world.user("finance")
     published = _draft(world)

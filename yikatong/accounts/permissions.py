@@ -24,6 +24,7 @@ from typing import Any, TypeVar, cast
 from django.contrib.auth.models import AnonymousUser
 from django.db import models
 from django.http import Http404
+from django.utils.translation import gettext_noop
 
 from yikatong.accounts.roles import Role
 from yikatong.core import masking
@@ -164,29 +165,32 @@ class MenuItem:
     label: str
     url_name: str
     action: str
-    group: str = "工作台"
+    group: str = gettext_noop("工作台")
 
 
+# Labels are marked for the catalogue here and translated when the menu is drawn (workbench.menu).
 MENU: tuple[MenuItem, ...] = (
-    MenuItem("工作台", "workbench:home", "workbench.view"),
-    MenuItem("后台任务", "tasks:list", "task.view"),
-    MenuItem("补贴政策清单", "policies:list", "policy.view", "政策清单"),
-    MenuItem("导入政策清单", "policies:import", "policy.import", "政策清单"),
-    MenuItem("我的待办", "rosters:todo", "roster.todo", "申报与审核"),
-    MenuItem("申报名册", "rosters:list", "roster.view", "申报与审核"),
-    MenuItem("人员查询", "registry:person_search", "person.search", "受益人登记"),
-    MenuItem("数据导入", "registry:import_list", "import.view", "受益人登记"),
-    MenuItem("代发银行", "registry:bank_list", "bank.view", "受益人登记"),
-    MenuItem("比对数据快照", "registry:snapshot_list", "snapshot.view", "受益人登记"),
-    MenuItem("事中跟踪监控", "checks:monitor", "monitor.view", "核查监控"),
-    MenuItem("核查疑点", "checks:findings", "finding.view", "核查监控"),
-    MenuItem("核查批次", "checks:runs", "checkrun.view", "核查监控"),
-    MenuItem("事后专项核查", "checks:posthoc", "posthoc.run", "核查监控"),
-    MenuItem("核查规则设置", "checks:rules", "rule.view", "核查监控"),
-    MenuItem("审计日志", "audit:events", "auditlog.view", "监督"),
-    MenuItem("行政区划", "workbench:regions", "region.view", "基础数据"),
-    MenuItem("工作人员", "accounts:staff", "staff.view", "基础数据"),
-    MenuItem("API令牌", "accounts:tokens", "token.manage", "数据共享"),
+    MenuItem(gettext_noop("工作台"), "workbench:home", "workbench.view"),
+    MenuItem(gettext_noop("后台任务"), "tasks:list", "task.view"),
+    MenuItem(gettext_noop("补贴政策清单"), "policies:list", "policy.view", gettext_noop("政策清单")),
+    MenuItem(gettext_noop("导入政策清单"), "policies:import", "policy.import", gettext_noop("政策清单")),
+    MenuItem(gettext_noop("我的待办"), "rosters:todo", "roster.todo", gettext_noop("申报与审核")),
+    MenuItem(gettext_noop("申报名册"), "rosters:list", "roster.view", gettext_noop("申报与审核")),
+    MenuItem(gettext_noop("人员查询"), "registry:person_search", "person.search", gettext_noop("受益人登记")),
+    MenuItem(gettext_noop("数据导入"), "registry:import_list", "import.view", gettext_noop("受益人登记")),
+    MenuItem(gettext_noop("代发银行"), "registry:bank_list", "bank.view", gettext_noop("受益人登记")),
+    MenuItem(
+        gettext_noop("比对数据快照"), "registry:snapshot_list", "snapshot.view", gettext_noop("受益人登记")
+    ),
+    MenuItem(gettext_noop("事中跟踪监控"), "checks:monitor", "monitor.view", gettext_noop("核查监控")),
+    MenuItem(gettext_noop("核查疑点"), "checks:findings", "finding.view", gettext_noop("核查监控")),
+    MenuItem(gettext_noop("核查批次"), "checks:runs", "checkrun.view", gettext_noop("核查监控")),
+    MenuItem(gettext_noop("事后专项核查"), "checks:posthoc", "posthoc.run", gettext_noop("核查监控")),
+    MenuItem(gettext_noop("核查规则设置"), "checks:rules", "rule.view", gettext_noop("核查监控")),
+    MenuItem(gettext_noop("审计日志"), "audit:events", "auditlog.view", gettext_noop("监督")),
+    MenuItem(gettext_noop("行政区划"), "workbench:regions", "region.view", gettext_noop("基础数据")),
+    MenuItem(gettext_noop("工作人员"), "accounts:staff", "staff.view", gettext_noop("基础数据")),
+    MenuItem(gettext_noop("API令牌"), "accounts:tokens", "token.manage", gettext_noop("数据共享")),
 )
 
 # Who needs which personal data in clear to do their work; everyone else sees it masked.

@@ -61,6 +61,10 @@ def public_policy_list(day: dt.date | None = None) -> list[dict[str, Any]]:
                 "policy": policy,
                 "version": current or (policy.published_versions[0] if policy.published_versions else None),
                 "retired": retired,
+                # Not yet in force: the earliest version still to come, shown as "将于…起执行".
+                "starts": None
+                if current is not None
+                else min((v.effective_from for v in upcoming), default=None),
                 "history": policy.published_versions,
             }
         )
