@@ -257,3 +257,30 @@ def test_two_reviewers_at_once_cannot_both_win(world: World) -> None:
         t.join(timeout=30)
     assert sorted(outcomes) == ["refused", "won"]
     assert Roster.objects.get(pk=roster.pk).events.filter(from_state=workflow.PUBLICIZED).count() == 1
+
+
+def test_the_period_must_fit_the_policys_payment_frequency(world: World) -> None:
+    from yikatong.policies import services as policies
+
+    version = policies.policy_draft_create(
+        user=world.user("dept_reviewer"),
+        code="GDDL",
+        department=None,
+        data={
+            "effective_from": dt.date(2025, 1, 1),
+            "name": "耕地地力保护补贴",
+            "basis_title": "耕地地力保护补贴实施方案",
+            "target": "承包耕地的农户",
+            "unit": "mu",
+            "frequency": "yearly",
+        },
+        bands=[{"rate": Decimal("71.45")}],
+    )
+    policies.policy_version_publish(user=world.user("finance"), version=version)
+    publish_elderly_allowance(world)
+    clerk = world.user("village_clerk", "village_a")
+    with pytest.raises(ValidationError, match="该项目按年发放，发放期间应为年度（如 2026）"):
+        services.roster_create(user=clerk, policy_code="GDDL", period="2026-11", village_code=VILLAGE_A)
+    assert services.roster_create(user=clerk, policy_code="GDDL", period="2026", village_code=VILLAGE_A)
+    with pytest.raises(ValidationError, match="按月发放，发放期间应为月份"):
+        services.roster_create(user=clerk, policy_code="GLJT", period="2026Q4", village_code=VILLAGE_A)

@@ -120,6 +120,13 @@ def roster_create(*, user: Any, policy_code: str, period: str, village_code: str
     version = version_for(policy_code, parsed) if policy else None
     if policy is None or version is None:
         raise ValidationError({"policy": f"补贴项目 {policy_code} 在 {parsed.label_zh} 没有执行中的政策"})
+    assert version is not None
+    refusal = workflow.period_refusal(
+        version.frequency, version.get_frequency_display(), list(version.pay_months or []), parsed.kind,
+        parsed.first_month,
+    )  # fmt: skip
+    if refusal:
+        raise ValidationError({"period": refusal})
     if Roster.objects.filter(policy=policy, period=str(parsed), village=village).exists():
         raise ValidationError("本村该项目该期间的名册已存在")
     try:

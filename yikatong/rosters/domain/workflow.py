@@ -60,6 +60,22 @@ STATES_FOR: dict[str, frozenset[str]] = {
 }
 
 
+# The period kind each payment frequency is declared for (Frequency of the policy list; "once": any).
+PERIOD_KIND_OF = {"monthly": "month", "quarterly": "quarter", "yearly": "year"}
+PERIOD_WORDS = {"month": "月份（如 2026-10）", "quarter": "季度（如 2026Q4）", "year": "年度（如 2026）"}
+
+
+def period_refusal(frequency: str, frequency_label: str, pay_months: list[int], kind: str, month: int) -> str:
+    """Why a period does not fit the policy's payment frequency and months ("" when it does)."""
+    wanted = PERIOD_KIND_OF.get(frequency)
+    if wanted is not None and kind != wanted:
+        return f"该项目{frequency_label}发放，发放期间应为{PERIOD_WORDS[wanted]}"
+    if wanted == "month" and pay_months and month not in pay_months:
+        months = "、".join(f"{m}月" for m in sorted(pay_months))
+        return f"该项目只在{months}发放，{month}月不是发放月份"
+    return ""
+
+
 class IllegalMove(ValueError):
     """A move the workflow does not allow, with a Chinese message."""
 
