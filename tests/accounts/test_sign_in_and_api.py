@@ -28,7 +28,9 @@ def test_login_page_is_chinese_and_failed_login_is_audited_without_password(worl
     user = world.user("finance")
     response = client.post("/accounts/login/", {"username": user.username, "password": "wrong-secret-9"})
     assert response.status_code == 200
-    assert "请输入一个正确的" in response.content.decode()  # Django's own Chinese message
+    # In the page's own words: the field is 登录名.
+    assert "登录名或密码不正确（密码区分大小写），请重新输入" in response.content.decode()
+    assert "用户名" not in response.content.decode()
     failed = AuditEvent.objects.filter(action="login.failed").get()
     assert failed.object_repr == user.username
     assert "wrong-secret-9" not in str(failed.digest_payload())
@@ -178,3 +180,12 @@ def test_refusals_and_missing_pages_read_in_chinese(world: World) -> None:
     assert "只有审计人员和系统管理员可以查看审计日志" in forbidden.content.decode()
     missing = client.get("/registry/persons/999999/")
     assert missing.status_code == 404 and "不在您的管辖范围内" in missing.content.decode()
+
+
+def test_a_public_page_that_is_not_there_leads_back_to_the_public_column() -> None:
+    missing = Client().get("/public/policies/NOSUCH/")
+    assert missing.status_code == 404
+    page = missing.content.decode()
+    assert "返回公示公开专栏" in page and "返回工作台" not in page
+    portal = Client().get("/public/").content.decode()
+    assert "投诉举报" not in portal and "查询本人补贴" not in portal

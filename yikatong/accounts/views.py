@@ -8,6 +8,7 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.forms import AuthenticationForm
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext_lazy as _
@@ -18,10 +19,20 @@ from yikatong.accounts.permissions import PUBLIC, requires
 from yikatong.accounts.services import api_token_create, api_token_revoke, login_record
 
 
+class SignInForm(AuthenticationForm):
+    """Django's sign-in form, its refusal in the page's own words (the field is 登录名, not 用户名)."""
+
+    error_messages = {
+        **AuthenticationForm.error_messages,
+        "invalid_login": _("登录名或密码不正确（密码区分大小写），请重新输入"),
+    }
+
+
 class LoginView(auth_views.LoginView):
     """The Chinese sign-in page; every attempt, good or bad, is an audit event."""
 
     permission = PUBLIC
+    authentication_form = SignInForm
     template_name = "accounts/login.html"
     redirect_authenticated_user = True
 
