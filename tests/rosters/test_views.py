@@ -240,3 +240,17 @@ def test_printable_notice_is_masked_for_everyone(world: World, roster: Roster, p
     assert "100.00" in body  # the total of two lines at 50 元
     for person in people:
         assert person.id_number not in body and mask_id_number(person.id_number) in body
+
+
+def test_prefill_that_finds_nothing_says_why(world: World, people: list[Person]) -> None:
+    empty = services.roster_create(
+        user=world.user("village_clerk", "village_a"),
+        policy_code="GLJT",
+        period="2026-12",
+        village_code=VILLAGE_A,
+    )
+    clerk = _client(world, "village_clerk", "village_a")
+    response = clerk.post(f"/rosters/{empty.pk}/prefill/", follow=True)
+    page = response.content.decode()
+    assert "上期（2026-11）本村没有该项目已审批的名册行，无可预填" in page
+    assert "已按上期名册预填0行" not in page

@@ -8,8 +8,9 @@ from typing import Any
 from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
+from yikatong.core.periods import Period
 from yikatong.rosters.domain import workflow
-from yikatong.rosters.models import Roster
+from yikatong.rosters.models import LineState, Roster, RosterLine
 
 # Which states wait on which role.
 WAITING_ON: dict[str, tuple[str, ...]] = {
@@ -55,3 +56,17 @@ def public_notices() -> QuerySet[Roster]:
         .select_related("policy_version", "village__parent")
         .order_by("publicity_end")
     )
+
+
+def prefill_nothing_reason(roster: Roster) -> str:
+    """Why rolling last period's roster over gave no line: no approved lines then, or none still due."""
+    previous = str(Period.parse(roster.period).previous())
+    approved = RosterLine.objects.filter(
+        policy_id=roster.policy_id,
+        period=previous,
+        state=LineState.APPROVED,
+        roster__village_id=roster.village_id,
+    ).count()
+    if approved == 0:
+        return f"上期（{previous}）本村没有该项目已审批的名册行，无可预填；请逐人添加或上传名册文件"
+    return f"上期（{previous}）已审批的{approved}人均已登记死亡或已迁出本村，未预填；请核实后逐人添加"

@@ -193,7 +193,10 @@ def _act(request: HttpRequest, roster: Roster, action: str) -> None:
         messages.success(request, _("已删除该行"))
     elif action == "prefill":
         added = services.roster_prefill(user=user, roster=roster)
-        messages.success(request, _("已按上期名册预填%(n)s行") % {"n": added})
+        if added:
+            messages.success(request, _("已按上期名册预填%(n)s行") % {"n": added})
+        else:
+            messages.warning(request, selectors.prefill_nothing_reason(roster))
     elif action == "submit":
         services.roster_submit(user=user, roster=roster)
         messages.success(request, _("名册已提交，开始公示"))
