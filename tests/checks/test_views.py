@@ -162,6 +162,10 @@ def test_finance_may_settle_and_confirming_returns_the_line(world: World, roster
     assert finding.line is not None and finding.line.state == LineState.RETURNED
     assert "核查疑点属实" in finding.line.reason
     assert AuditEvent.objects.filter(action="checks.finding_settle", object_id=str(finding.pk)).exists()
+    # The history says who settled it, by name, and what they did, in words.
+    history = finance.get(f"/checks/findings/{finding.pk}/").content.decode()
+    assert world.user("finance").display_name in history and "处理疑点" in history
+    assert "checks.finding_settle" not in history
     again = finance.post(f"/checks/findings/{finding.pk}/settle/", {"outcome": "dismissed", "reason": "再次"})
     assert again.status_code == 302
     finding.refresh_from_db()

@@ -20,3 +20,11 @@ def test_the_holder_must_be_the_person_and_an_account_is_one_persons() -> None:
         ("李四", "李四", 2, 1),  # the account is 王桂兰's open card: 一卡多人
         ("张三", "李四", 2, 1),  # both: the holder is named first
     ) == [None, None, PROXY, SHARED, PROXY]
+
+
+def test_card_history_reads_in_the_pages_language() -> None:
+    from yikatong.registry.models import CardChange
+
+    change = CardChange(from_status="active", to_status="lost")
+    assert (change.from_label(), change.to_label()) == ("正常", "挂失")
+    assert CardChange(from_status="", to_status="closed").from_label() == "—"

@@ -7,6 +7,7 @@ from typing import Any
 
 from django.db.models import Case, CharField, Count, F, OuterRef, Q, QuerySet, Subquery, Value, When
 
+from yikatong.accounts.models import User
 from yikatong.audit.models import AuditEvent
 from yikatong.checks.engine.catalogue import CATALOGUE, SEVERITY_ZH
 from yikatong.checks.models import CheckRun, Finding, FindingState, RuleSetting, RunKind
@@ -211,9 +212,17 @@ def policy_choices(user: Any) -> list[tuple[str, str]]:
     return [(code, name or code) for code, name in rows.order_by("code")]
 
 
-def finding_history(finding: Finding) -> QuerySet[AuditEvent]:
-    """The audit events recorded about one finding, oldest first (its settlement among them)."""
-    return AuditEvent.objects.filter(object_type="checks.finding", object_id=str(finding.pk)).order_by("seq")
+def finding_history(finding: Finding) -> list[AuditEvent]:
+    """The audit events recorded about one finding, oldest first (its settlement among them), each with
+    ``actor_display``: the name the page shows for who acted (the system when nobody did)."""
+    events = list(
+        AuditEvent.objects.filter(object_type="checks.finding", object_id=str(finding.pk)).order_by("seq")
+    )
+    users = {u.pk: u for u in User.objects.filter(pk__in={e.actor_id for e in events if e.actor_id})}
+    for event in events:
+        actor = users.get(event.actor_id) if event.actor_id else None
+        event.actor_display = actor.display_name if actor is not None else ""  # type: ignore[attr-defined]
+    return events
 
 
 @dataclass(frozen=True)

@@ -154,6 +154,7 @@ class CardChange(models.Model):
     card = models.ForeignKey(SocialSecurityCard, on_delete=models.PROTECT, related_name="changes")
     from_status = models.CharField("原状态", max_length=16, blank=True)
     to_status = models.CharField("新状态", max_length=16)
+
     reason = models.CharField("原因", max_length=200, blank=True)
     changed_at = models.DateTimeField("时间", default=timezone.now)
     changed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True)
@@ -165,6 +166,16 @@ class CardChange(models.Model):
 
     def __str__(self) -> str:
         return f"{self.from_status}→{self.to_status}"
+
+    def from_label(self) -> str:
+        """The old state in the page's language (正常、挂失…), "—" for a new card."""
+        return str(CardStatus(self.from_status).label) if self.from_status in CardStatus.values else "—"
+
+    def to_label(self) -> str:
+        """The new state in the page's language."""
+        return (
+            str(CardStatus(self.to_status).label) if self.to_status in CardStatus.values else self.to_status
+        )
 
 
 class RegistryKind(models.TextChoices):

@@ -23,3 +23,17 @@ def roster_findings(context: dict[str, Any], roster: Any) -> dict[str, Any]:
         "findings": selectors.finding_list(user=user, filters=selectors.FindingFilters(roster=roster.pk)),
         "open_blocking": selectors.roster_open_blocking_count(user=user, roster=roster),
     }
+
+
+# The audit actions a finding's history shows, in the words of the page.
+FINDING_ACTIONS = {
+    "checks.finding_settle": "处理疑点",
+    "checks.finding_reopen": "疑点重新出现",
+    "checks.finding_close": "系统关闭疑点",
+}
+
+
+@register.filter
+def finding_action(code: str) -> str:
+    """A finding history entry's action in Chinese (the code itself when it has no name yet)."""
+    return FINDING_ACTIONS.get(code, code)
