@@ -18,7 +18,7 @@ from yikatong.accounts.permissions import allowed, public, requires, requires_on
 from yikatong.core.masking import mask_id_number, mask_name
 from yikatong.core.money import InvalidAmount, yuan_to_fen
 from yikatong.core.restrict import AccessDenied
-from yikatong.core.web import show_refusal
+from yikatong.core.web import posted_id, show_refusal
 from yikatong.policies.selectors import published_in_force
 from yikatong.registry.selectors import person_search
 from yikatong.rosters import selectors, services
@@ -180,7 +180,7 @@ def _add_line(request: HttpRequest, roster: Roster) -> None:
 
 
 def _line(roster: Roster, request: HttpRequest) -> RosterLine:
-    return get_object_or_404(roster.lines.all(), pk=request.POST.get("line") or 0)
+    return get_object_or_404(roster.lines.all(), pk=posted_id(request, "line"))
 
 
 def _act(request: HttpRequest, roster: Roster, action: str) -> None:
@@ -212,7 +212,7 @@ def _act(request: HttpRequest, roster: Roster, action: str) -> None:
         )
         messages.success(request, _("异议已登记"))
     elif action == "settle":
-        objection = get_object_or_404(roster.objections.all(), pk=post.get("objection") or 0)
+        objection = get_object_or_404(roster.objections.all(), pk=posted_id(request, "objection"))
         upheld = post.get("upheld") == "1"
         services.objection_settle(
             user=user, objection=objection, upheld=upheld, settlement=post.get("settlement", "")
@@ -266,10 +266,11 @@ def public_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """One notice, masked, with an objection form per line and for the whole roster."""
     roster = get_object_or_404(selectors.public_notices(), pk=pk)
     if request.method == "POST":
-        line_pk = request.POST.get("line")
         line = None
-        if line_pk:
-            line = get_object_or_404(roster.lines.exclude(state=LineState.REMOVED), pk=line_pk)
+        if request.POST.get("line"):
+            line = get_object_or_404(
+                roster.lines.exclude(state=LineState.REMOVED), pk=posted_id(request, "line")
+            )
         try:
             services.objection_lodge(
                 roster=roster,
