@@ -189,3 +189,13 @@ def test_a_public_page_that_is_not_there_leads_back_to_the_public_column() -> No
     assert "返回公示公开专栏" in page and "返回工作台" not in page
     portal = Client().get("/public/").content.decode()
     assert "投诉举报" not in portal and "查询本人补贴" not in portal
+
+
+def test_failed_sign_ins_are_visible_to_the_countys_auditor(world: World) -> None:
+    Client().post("/accounts/login/", {"username": "no-such-user", "password": "x"})
+    failed = AuditEvent.objects.get(action="login.failed")
+    assert failed.region_code == "232722000000"
+    auditor = Client()
+    auditor.force_login(world.user("auditor"))
+    page = auditor.get("/audit/", {"action": "login.failed"}).content.decode()
+    assert "no-such-user" in page

@@ -13,7 +13,7 @@ from yikatong.accounts.permissions import authorize
 from yikatong.accounts.roles import Role
 from yikatong.audit.services import audit_record
 from yikatong.core.fields import blind_index
-from yikatong.core.models import Department, Region
+from yikatong.core.models import Department, Region, county
 from yikatong.core.restrict import AccessDenied
 
 
@@ -112,5 +112,11 @@ def login_record(*, user: User | None, username: str, succeeded: bool) -> None:
         object_repr=username[:64],
         actor=user,
         actor_name=username[:64],
-        region_code=str(user.region_id) if user and user.region_id else "",
+        # A failed sign-in names no user: it belongs to the county, whose auditors must see it.
+        region_code=str(user.region_id) if user and user.region_id else _county_code(),
     )
+
+
+def _county_code() -> str:
+    served = county()
+    return served.code if served is not None else ""
