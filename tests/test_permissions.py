@@ -261,8 +261,7 @@ def test_commands_acting_as_a_user_refuse_roles_without_the_action(
 def test_docs_permissions_is_generated_from_the_table() -> None:
     document = REPO / "docs" / "permissions.md"
     assert document.read_text(encoding="utf-8") == render_markdown(), (
-        "docs/permissions.md is out of date: run "
-        "`YIKATONG_TESTING=1 .venv/bin/python -m yikatong.accounts.permissions > docs/permissions.md`"
+        "docs/permissions.md is out of date: run `.venv/bin/python bin/permissions-doc`"
     )
 
 

@@ -6,7 +6,7 @@ it raises ``AccessDenied`` (a ``PermissionDenied``), which each channel renders 
 page, a 403 API error with the message, one line on the command line. Menus and buttons ask ``allowed``.
 "Which rows" is ``core.restrict`` (region subtree, and the department for department-scoped roles); with an
 object, ``authorize`` asks it too. The table is rendered in docs/permissions.md
-(``python -m yikatong.accounts.permissions``, checked to be current by the tests).
+(``bin/permissions-doc``, checked to be current by the tests).
 
 ``user=None`` is the system itself: a command run by whoever holds the server's shell and database keys
 (imports without ``--user``, ``yikatong check``, ``auditlog verify``); it passes every check.
@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import functools
 import inspect
-import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, TypeVar, cast
@@ -338,7 +337,7 @@ def render_markdown() -> str:
     lines = [
         "# Who may do what",
         "",
-        "Generated from `yikatong/accounts/permissions.py` by `python -m yikatong.accounts.permissions`;",
+        "Generated from `yikatong/accounts/permissions.py` by `bin/permissions-doc`;",
         "the test suite fails when this file and the table disagree. ● = the role may take the action.",
         "Rows: how far the action reaches (region subtree, department, own rows), enforced by",
         "`core/restrict.py`. The system itself (a command without `--user`) may take every action.",
@@ -356,10 +355,3 @@ def render_markdown() -> str:
     for kind, who in CLEAR_TEXT_ROLES.items():
         lines.append(f"| `{kind}` | {', '.join(f'`{r}`' for r in roles if r in who)} |")
     return "\n".join(lines) + "\n"
-
-
-if __name__ == "__main__":  # pragma: no cover - the docs generator
-    import django
-
-    django.setup()
-    sys.stdout.write(render_markdown())
