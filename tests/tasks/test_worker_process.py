@@ -166,7 +166,13 @@ def test_worker_runs_a_task_to_the_end_and_stops_on_sigterm(world: World, worker
     assert done.attempts == 1
     assert done.started_at is not None
     assert done.finished_at is not None
-    assert DBTaskResult.objects.get(pk=run.result_id).status == "SUCCESSFUL"
+    # The queue's own record is closed by the worker just after the task body has recorded its result.
+    wait_for(
+        lambda: DBTaskResult.objects.filter(pk=run.result_id, status="SUCCESSFUL").first(),
+        timeout=30,
+        what="the queue's result to be marked successful",
+        workers=workers,
+    )
     process = WorkerProcess.objects.get(pk=done.worker_id)
     assert process.pid == worker.pid
     assert process.stopped_at is None
@@ -189,7 +195,14 @@ def test_failing_task_shows_its_chinese_reason(world: World, workers: Workers) -
     assert failed.error == "测试失败原因"
     assert failed.result is None
     assert failed.attempts == 1, "a task that refuses its input is not tried again"
-    assert DBTaskResult.objects.get(pk=run.result_id).status == "FAILED"
+    # The queue's own record is closed by the worker just after the task body has recorded its failure.
+    result = wait_for(
+        lambda: DBTaskResult.objects.filter(pk=run.result_id, status="FAILED").first(),
+        timeout=30,
+        what="the queue's result to be marked failed",
+        workers=workers,
+    )
+    assert result.status == "FAILED"
 
 
 @pytest.mark.django_db(transaction=True)
