@@ -68,7 +68,6 @@ def _rule_codes(rules: str) -> list[str] | None:
 def _run_and_report(inputs: Any, codes: list[str] | None, out: Path | None, label: str, console: Any) -> None:
     """Run the rules with a progress bar, write the findings if asked, print the per-rule table."""
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
-    from rich.table import Table
 
     from yikatong.checks.engine import CATALOGUE, run
     from yikatong.checks.engine.files import summary_path, write_findings, write_summary
@@ -85,19 +84,8 @@ def _run_and_report(inputs: Any, codes: list[str] | None, out: Path | None, labe
     if out is not None:
         write_findings(result.findings, out, inputs.lines)
         write_summary(result, out, period=label, notes=inputs.notes)
-    table = Table(title=f"核查结果 / findings per rule（{label}，{inputs.lines.height}行）")
-    table.add_column("规则 / rule")
-    table.add_column("名称 / title")
-    table.add_column("疑点数 / findings", justify="right")
     counts = {row["rule"]: row["count"] for row in result.summary.iter_rows(named=True)}
-    for code, rule in CATALOGUE.items():
-        if code in counts:
-            table.add_row(code, rule.title_zh, str(counts[code]))
-        elif code in result.skipped:
-            table.add_row(code, rule.title_zh, "跳过 / skipped")
-    console.print(table)
-    for code, reason in result.skipped.items():
-        typer.echo(f"  {code} 跳过 / skipped：{reason}")
+    _print_rules(f"{label}，{inputs.lines.height}行", counts, result.skipped, console)
     typer.echo(result.coverage_zh())
     where = (
         f"，已写入 / written to {out}（汇总 / summary: {summary_path(out).name}）" if out is not None else ""
@@ -163,26 +151,11 @@ def check(
 def _report_run(run: Any, out: Path | None, console: Any) -> None:
     """The per-rule table of a stored run, and its findings as CSV (clear ID numbers: an operator's file)."""
     import polars as pl
-    from rich.table import Table
 
-    from yikatong.checks.engine import CATALOGUE
     from yikatong.checks.models import Finding
 
-    table = Table(
-        title=f"核查结果 / findings per rule（{run.period_label}，{run.line_count}行，核查批次 {run.pk}）"
-    )
-    table.add_column("规则 / rule")
-    table.add_column("名称 / title")
-    table.add_column("疑点数 / findings", justify="right")
     counts = {item["rule"]: item["count"] for item in run.summary}
-    for code, rule in CATALOGUE.items():
-        if code in counts:
-            table.add_row(code, rule.title_zh, str(counts[code]))
-        elif code in run.skipped:
-            table.add_row(code, rule.title_zh, "跳过 / skipped")
-    console.print(table)
-    for code, reason in run.skipped.items():
-        typer.echo(f"  {code} 跳过 / skipped：{reason}")
+    _print_rules(f"{run.period_label}，{run.line_count}行，核查批次 {run.pk}", counts, run.skipped, console)
     if out is not None:
         found = Finding.objects.filter(run=run).select_related("person", "policy").order_by("pk")
         rows = [
@@ -217,3 +190,23 @@ def _report_run(run: Any, out: Path | None, console: Any) -> None:
             frame.write_csv(handle)
     where = f"，已写入 / written to {out}" if out is not None else ""
     typer.echo(f"共 {run.finding_count} 条疑点，已保存为核查批次 {run.pk}{where}")
+
+
+def _print_rules(label: str, counts: dict[str, int], skipped: dict[str, str], console: Any) -> None:
+    """The per-rule table of a run (file mode or stored) and why each skipped rule was skipped."""
+    from rich.table import Table
+
+    from yikatong.checks.engine import CATALOGUE
+
+    table = Table(title=f"核查结果 / findings per rule（{label}）")
+    table.add_column("规则 / rule")
+    table.add_column("名称 / title")
+    table.add_column("疑点数 / findings", justify="right")
+    for code, rule in CATALOGUE.items():
+        if code in counts:
+            table.add_row(code, rule.title_zh, str(counts[code]))
+        elif code in skipped:
+            table.add_row(code, rule.title_zh, "跳过 / skipped")
+    console.print(table)
+    for code, reason in skipped.items():
+        typer.echo(f"  {code} 跳过 / skipped：{reason}")

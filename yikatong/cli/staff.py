@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from enum import StrEnum
 from typing import Annotated
 
 import typer
@@ -67,13 +66,3 @@ def auditlog_verify() -> None:
     typer.secho(
         f"审计日志完整：共 {total} 条，摘要链无断裂 / chain intact ({total} events)", fg=typer.colors.GREEN
     )
-
-
-class ImportKind(StrEnum):
-    persons = "persons"
-    cards = "cards"
-    deaths = "deaths"
-    cadres = "cadres"
-    land = "land"
-    policies = "policies"
-    roster = "roster"
