@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 import subprocess
 import sys
 import zipfile
@@ -223,8 +224,10 @@ def unreadable(path: Path, kind: str = "persons", *, source_name: str | None = N
 
 
 def test_empty_file(tmp_path: Path) -> None:
-    assert unreadable(write_text(tmp_path, "")).endswith("文件是空的")
-    assert unreadable(write_text(tmp_path, "\n \n,,,\n")).endswith("文件是空的")
+    assert unreadable(write_text(tmp_path, "")).endswith(
+        "文件是空的（0 字节），可能没有上传完整，请重新选择文件上传"
+    )
+    assert unreadable(write_text(tmp_path, "\n \n,,,\n")).endswith("文件里没有任何内容（只有空行）")
 
 
 def test_header_only(tmp_path: Path) -> None:
@@ -233,18 +236,62 @@ def test_header_only(tmp_path: Path) -> None:
     assert unreadable(write_xlsx(tmp_path, {"人员": [PERSONS_HEADER]})).endswith("只有表头，没有数据行")
 
 
+def test_a_text_file_renamed_xlsx_is_not_taken_for_a_table(tmp_path: Path) -> None:
+    # The case: a CSV (here with only its header) renamed .xlsx was read as text and said
+    # "只有表头，没有数据行"; a whole CSV so renamed is refused the same way, whatever it holds.
+    for rows in ([PERSONS_HEADER], [PERSONS_HEADER, person(MAN)]):
+        path = write_csv(tmp_path, rows, name="名单.xlsx")
+        assert unreadable(path) == (
+            "文件“名单.xlsx”无法读取：不是有效的 Excel 文件（扩展名为 .xlsx，但内容是文本），"
+            "请在 Excel 中另存为 .xlsx，或改为 .csv 上传"
+        )
+    gbk = write_csv(tmp_path, [PERSONS_HEADER, person(MAN)], name="名单.XLS", encoding="gbk")
+    assert "不是有效的 Excel 文件（扩展名为 .xls，但内容是文本）" in unreadable(gbk)
+
+
+def test_a_web_page_saved_as_xls_is_named_as_such(tmp_path: Path) -> None:
+    page = "<html><head><meta charset='utf-8'></head><body><table><tr><td>身份证号</td></tr></table>"
+    path = write_text(tmp_path, page, name="导出.xls")
+    message = unreadable(path)
+    assert "不是有效的 Excel 文件（扩展名为 .xls，但内容是网页（HTML））" in message
+    assert message.endswith("请在 Excel 或 WPS 中打开后另存为 .xlsx 再上传")
+
+
+def test_a_workbook_is_read_whatever_excel_suffix_it_has(tmp_path: Path) -> None:
+    path = write_xlsx(tmp_path, {"人员": [PERSONS_HEADER, person(MAN)]}, name="人员.xls")
+    assert read(path).encoding == "xlsx"
+
+
 def test_binary_garbage(tmp_path: Path) -> None:
     garbage = bytes(range(256)) * 64
     path = tmp_path / "upload.csv"
     path.write_bytes(garbage)
-    assert "二进制文件" in unreadable(path)
+    assert unreadable(path).endswith(
+        "不是 CSV 文本文件（扩展名为 .csv，但内容是二进制数据），请上传 Excel 工作簿（.xlsx）或 CSV 文件"
+    )
+    unnamed = tmp_path / "upload"
+    unnamed.write_bytes(garbage)
+    assert "这是二进制数据，不是 CSV 或 Excel 表格" in unreadable(unnamed)
+
+
+def test_a_zip_archive_is_not_a_workbook_whatever_its_name(tmp_path: Path) -> None:
+    for name in ("名册.csv", "名册.xlsx"):
+        archive = tmp_path / name
+        with zipfile.ZipFile(archive, "w") as bundle:
+            bundle.writestr("人员.csv", ",".join(PERSONS_HEADER))
+        message = unreadable(archive)
+        assert "内容是 ZIP 压缩包" in message and message.endswith("请解压后上传其中的表格文件")
+    assert "不是 CSV 文本文件（扩展名为 .csv" in unreadable(tmp_path / "名册.csv")
+    assert "不是有效的 Excel 文件（扩展名为 .xlsx" in unreadable(tmp_path / "名册.xlsx")
 
 
 def test_undecodable_text(tmp_path: Path) -> None:
     path = tmp_path / "upload.csv"
     # Lone 0x80 and 0xFF bytes are invalid in UTF-8 and in GB18030 alike.
-    path.write_bytes(b"id_number,name\n1,\x80\xff\x80\xff\n")
-    assert "既不是 UTF-8 也不是 GBK/GB18030" in unreadable(path)
+    path.write_bytes(b"id_number,name\n1,a\n2,\x80\xff\x80\xff\n")
+    message = unreadable(path)
+    assert "文件编码既不是 UTF-8 也不是 GBK/GB18030（第3行起有两种编码都无法识别的字节" in message
+    assert message.endswith("请在 Excel 或 WPS 中另存为“CSV UTF-8（逗号分隔）”或 .xlsx 后再上传")
 
 
 def test_damaged_utf8_names_the_line(tmp_path: Path) -> None:
@@ -254,29 +301,61 @@ def test_damaged_utf8_names_the_line(tmp_path: Path) -> None:
     assert "按 UTF-8 编码读到第3行时遇到无法识别的字节" in unreadable(path)
 
 
-def test_pdf_and_renamed_zip_and_old_excel(tmp_path: Path) -> None:
+def test_pdf_and_old_excel(tmp_path: Path) -> None:
     pdf = tmp_path / "名册.pdf"
     pdf.write_bytes(b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj\n<<>>\nendobj\n")
-    assert "PDF" in unreadable(pdf)
-    archive = tmp_path / "名册.xlsx"
-    with zipfile.ZipFile(archive, "w") as bundle:
-        bundle.writestr("readme.txt", "not a workbook")
-    assert "不是有效的 Excel 工作簿" in unreadable(archive)
+    assert "这是 PDF 文件，不是 CSV 或 Excel 表格" in unreadable(pdf)
+    ole2 = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(504)
     old = tmp_path / "名册.xls"
-    old.write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(504))
-    assert "旧版 Excel（.xls）" in unreadable(old)
+    old.write_bytes(ole2)
+    assert unreadable(old).endswith(
+        "这是旧版 Excel（.xls）或加了密码的工作簿，"
+        "请在 Excel 或 WPS 中打开（去掉密码），另存为 .xlsx 或 CSV（UTF-8）后再上传"
+    )
+    # A workbook with a password to open is such a file too, whatever its suffix.
+    locked = tmp_path / "名册.xlsx"
+    locked.write_bytes(ole2)
+    assert "这是旧版 Excel（.xls）或加了密码的工作簿（扩展名为 .xlsx）" in unreadable(locked)
 
 
 def test_truncated_xlsx(tmp_path: Path) -> None:
     whole = write_xlsx(tmp_path, {"人员": [PERSONS_HEADER, *[person(MAN) for _ in range(50)]]})
     cut = tmp_path / "cut.xlsx"
     cut.write_bytes(whole.read_bytes()[: whole.stat().st_size // 2])
-    assert "不是有效的 Excel 工作簿" in unreadable(cut)
+    assert "不是有效的 Excel 工作簿（.xlsx），文件可能已损坏或没有上传完" in unreadable(cut)
+
+
+def test_a_workbook_without_worksheets(tmp_path: Path) -> None:
+    whole = write_xlsx(tmp_path, {"人员": [PERSONS_HEADER, person(MAN)]})
+    bare = tmp_path / "bare.xlsx"
+    with zipfile.ZipFile(whole) as source, zipfile.ZipFile(bare, "w") as target:
+        for item in source.infolist():
+            content = source.read(item.filename)
+            if item.filename == "xl/workbook.xml":
+                content = re.sub(rb"<sheets>.*</sheets>", b"<sheets/>", content)
+            target.writestr(item, content)
+    assert unreadable(bare).endswith("工作簿里没有工作表")
+
+
+def test_an_empty_first_worksheet_says_where_the_data_is(tmp_path: Path) -> None:
+    sheets = {"Sheet1": [], "说明": [["填表说明"]], "人员": [PERSONS_HEADER, person(MAN)]}
+    path = write_xlsx(tmp_path, sheets)
+    assert unreadable(path).endswith(
+        "工作表“Sheet1”是空的（数据在工作表“说明”、“人员”中？系统只读取第一个工作表，请把数据移到第一个工作表）"
+    )
+    alone = write_xlsx(tmp_path, {"Sheet1": [["", "  "]]}, name="alone.xlsx")
+    assert unreadable(alone).endswith("工作表“Sheet1”是空的")
+    assert read(path, sheet="人员").total_rows == 1
 
 
 def test_utf16_text_is_explained(tmp_path: Path) -> None:
-    path = write_text(tmp_path, "\ufeff" + ",".join(PERSONS_HEADER) + "\n", encoding="utf-16-le")
-    assert "UTF-16" in unreadable(path)
+    text = ",".join(PERSONS_HEADER) + "\n" + ",".join(person(MAN)) + "\n"
+    with_bom = write_text(tmp_path, "\ufeff" + text, encoding="utf-16-le", name="a.csv")
+    without_bom = write_text(tmp_path, text, encoding="utf-16-be", name="b.txt")
+    for path in (with_bom, without_bom):
+        assert unreadable(path).endswith(
+            "这是 UTF-16 编码的文本（Excel 的“Unicode 文本”），请另存为 CSV（UTF-8）后再上传"
+        )
 
 
 def test_missing_required_columns_are_named_in_chinese(tmp_path: Path) -> None:
@@ -293,7 +372,10 @@ def test_duplicate_headers(tmp_path: Path) -> None:
 
 def test_the_message_names_the_uploaded_file_not_the_temporary_one(tmp_path: Path) -> None:
     path = write_text(tmp_path, "", name="tmp1234.upload")
-    assert unreadable(path, source_name="塔河镇人员.csv") == "文件“塔河镇人员.csv”无法读取：文件是空的"
+    message = unreadable(path, source_name="塔河镇人员.csv")
+    assert (
+        message == "文件“塔河镇人员.csv”无法读取：文件是空的（0 字节），可能没有上传完整，请重新选择文件上传"
+    )
 
 
 def test_unknown_kind_is_a_programming_error(tmp_path: Path) -> None:

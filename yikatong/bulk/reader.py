@@ -158,7 +158,7 @@ def _data_rows(
     # Filtering copies every column; a file without blank lines is used as read.
     kept = numbered if non_blank.all() else numbered.filter(non_blank)
     if kept.height == 0:
-        raise UnreadableFile(source_name, "文件是空的")
+        raise UnreadableFile(source_name, raw.empty_cause())
     width = raw.spare_from if raw.spare_from is not None else frame.width
     top = [list(row[1 : width + 1]) for row in kept.head(HEADER_SEARCH_ROWS).iter_rows()]
     at = find_header(top, schema)
