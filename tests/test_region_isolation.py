@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 
 from tests.checks.isolation_findings import CASES as FINDING_CASES
 from tests.checks.isolation_findings import EXEMPT as FINDING_EXEMPT
@@ -21,14 +23,14 @@ from yikatong.audit.services import audit_record
 from yikatong.core.masking import mask_id_number
 from yikatong.registry.models import ImportBatch, Person, SocialSecurityCard
 from yikatong.rosters import services as rosters
-from yikatong.rosters.models import Roster
+from yikatong.rosters.models import Roster, RosterFile, UploadState
 from yikatong.tasks.models import TaskRun
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def rows(world: World) -> dict[str, Any]:
+def rows(world: World, tmp_path: Path) -> dict[str, Any]:
     """Rows of township A: task run, audit event, staff user, API token, person, card, import batch."""
     clerk = world.user("village_clerk", "village_a")
     run = TaskRun.objects.create(
@@ -51,8 +53,21 @@ def rows(world: World) -> dict[str, Any]:
     publish_elderly_allowance(world)
     roster = rosters.roster_create(user=clerk, policy_code="GLJT", period="2026-10", village_code=VILLAGE_A)
     rosters.roster_line_add(user=clerk, roster=roster, person=person, quantity=Decimal(1))
+    report = tmp_path / "report.csv"
+    report.write_text("行号,错误原因\n2,甲村错误-5127\n", encoding="utf-8")
+    roster_file = RosterFile.objects.create(
+        roster=roster,
+        file_name="甲村名册-3391.csv",
+        path=str(report),
+        sha256="0" * 64,
+        state=UploadState.PREVIEWED,
+        good=1,
+        created_by=clerk,
+        report_csv=str(report),
+    )
     return {
         "roster": roster,
+        "roster_file": roster_file,
         "run": run,
         "staff": staff,
         "token": token,
@@ -70,6 +85,22 @@ def _card_count(person: Person) -> int:
 def _card_status(card: SocialSecurityCard) -> str:
     card.refresh_from_db()
     return card.status
+
+
+class SimpleUpload(SimpleUploadedFile):
+    """An upload that the outsider's and then the insider's request can each send whole."""
+
+    def __init__(self, name: str, content: bytes) -> None:
+        super().__init__(name, content, content_type="text/csv")
+
+    def read(self, *args: Any, **kwargs: Any) -> bytes:
+        self.seek(0)
+        return bytes(super().read(*args, **kwargs))
+
+
+def _file_state(roster_file: RosterFile) -> str:
+    roster_file.refresh_from_db()
+    return roster_file.state
 
 
 def _roster_state(roster: Roster) -> str:
@@ -223,6 +254,58 @@ CASES = [
         lambda w, r: Target(
             url("rosters:action", pk=r["roster"].pk, action="submit"),
             changed=lambda: _roster_state(r["roster"]) != "draft",
+        ),
+        insider_place="village_a",
+        outsider_place="village_b",
+    ),
+    Case(
+        "rosters:upload",
+        "POST",
+        "village_clerk",
+        lambda w, r: Target(
+            url("rosters:upload", pk=r["roster"].pk),
+            data={"file": SimpleUpload("名册.csv", b"x")},
+            changed=lambda: RosterFile.objects.count() > 1,
+        ),
+        insider_place="village_a",
+        outsider_place="village_b",
+    ),
+    Case(
+        "rosters:template",
+        "GET",
+        "village_clerk",
+        lambda w, r: Target(url("rosters:template", pk=r["roster"].pk)),
+        insider_place="village_a",
+        outsider_place="village_b",
+    ),
+    Case(
+        "rosters:file",
+        "GET",
+        "village_clerk",
+        lambda w, r: Target(
+            url("rosters:file", pk=r["roster"].pk, file_pk=r["roster_file"].pk), marker="甲村名册-3391"
+        ),
+        insider_place="village_a",
+        outsider_place="village_b",
+    ),
+    Case(
+        "rosters:file_confirm",
+        "POST",
+        "village_clerk",
+        lambda w, r: Target(
+            url("rosters:file_confirm", pk=r["roster"].pk, file_pk=r["roster_file"].pk),
+            changed=lambda: _file_state(r["roster_file"]) != UploadState.PREVIEWED,
+        ),
+        insider_place="village_a",
+        outsider_place="village_b",
+    ),
+    Case(
+        "rosters:file_report",
+        "GET",
+        "village_clerk",
+        lambda w, r: Target(
+            url("rosters:file_report", pk=r["roster"].pk, file_pk=r["roster_file"].pk, fmt="csv"),
+            marker="甲村错误-5127",
         ),
         insider_place="village_a",
         outsider_place="village_b",

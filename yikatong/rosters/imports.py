@@ -11,7 +11,8 @@ come back as an error report.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -27,6 +28,7 @@ from yikatong.bulk.reader import read_table
 from yikatong.bulk.report import REASON
 from yikatong.bulk.schemas import SCHEMAS
 from yikatong.core.crypto import key_ring
+from yikatong.core.masking import mask_id_number, mask_name
 from yikatong.core.periods import Period
 from yikatong.core.tables import insert_frame, read_frame, staging_table
 from yikatong.core.uploads import save_error_report
@@ -67,6 +69,8 @@ class RosterUpload:
     loaded: bool
     differs: int = 0
     ineligible: int = 0
+    good: int = 0
+    preview: dict[str, Any] = field(default_factory=dict)
 
 
 def check_may_upload(user: Any, roster: Roster) -> None:
@@ -76,15 +80,33 @@ def check_may_upload(user: Any, roster: Roster) -> None:
     authorize(user, "roster.edit", roster)
 
 
+def _no_progress(done: int, total: int, message: str, *, force: bool = False) -> None:
+    return None
+
+
 def roster_upload(
-    *, user: Any, roster: Roster, path: Path, source_name: str | None = None, accept_partial: bool = False
+    *,
+    user: Any,
+    roster: Roster,
+    path: Path,
+    source_name: str | None = None,
+    accept_partial: bool = False,
+    dry_run: bool = False,
+    progress: Callable[..., None] | None = None,
 ) -> RosterUpload:
-    """Add the lines of an uploaded roster file (FORMATS.md "Rosters") to an editable roster."""
+    """Add the lines of an uploaded roster file (FORMATS.md "Rosters") to an editable roster.
+
+    ``dry_run`` checks the file and says what would happen (the preview the screen shows before the clerk
+    confirms) without adding a line; the error report is written either way.
+    """
+    progress = progress or _no_progress
     check_may_upload(user, roster)
     if roster.state not in workflow.EDITABLE:
         raise _not_editable()
     name = source_name or path.name
+    progress(0, 3, f"正在读取并校验“{name}”", force=True)
     table = read_table(path, KIND, source_name=name, today=timezone.localdate())
+    progress(1, 3, f"已读取 {table.total_rows} 行，正在与登记库和本名册比对", force=True)
     with transaction.atomic():
         locked = (
             Roster.objects.select_for_update()
@@ -93,30 +115,37 @@ def roster_upload(
         )
         if locked.state not in workflow.EDITABLE:
             raise _not_editable()
-        good, bad = _lines(table.rows, locked)
+        good, bad, shown = _lines(table.rows, locked)
         rejected = pl.concat([table.rejected, *bad], how="diagonal_relaxed")
         report_csv = report_xlsx = ""
         if rejected.height:
             report_csv, report_xlsx = save_error_report(rejected, "roster")
-        loaded = not rejected.height or accept_partial
+        progress(2, 3, f"{good.height} 行正确，{rejected.height} 行错误", force=True)
+        loaded = (not rejected.height or accept_partial) and not dry_run and good.height > 0
         if loaded:
             insert_frame("rosters_rosterline", good, LINE_COLUMNS)
         added = good.height if loaded else 0
-        differs = int(good["amount_differs"].sum()) if loaded else 0
-        ineligible = int((good["ineligible_reason"] != "").sum()) if loaded else 0
+        differs = int(good["amount_differs"].sum())
+        ineligible = int((good["ineligible_reason"] != "").sum())
+        if dry_run:
+            message = _preview_message(name, table.total_rows, good.height, rejected.height)
+        else:
+            message = _message(name, table.total_rows, added, rejected.height, loaded, differs, ineligible)
         outcome = RosterUpload(
             total=table.total_rows,
             added=added,
             rejected=rejected.height,
             report_csv=report_csv,
             report_xlsx=report_xlsx,
-            message=_message(name, table.total_rows, added, rejected.height, loaded, differs, ineligible),
+            message=message,
             loaded=loaded,
             differs=differs,
             ineligible=ineligible,
+            good=good.height,
+            preview={"good": shown, "rejected": _rejected_preview(rejected)},
         )
         audit_record(
-            action="roster.upload",
+            action="roster.upload_check" if dry_run else "roster.upload",
             obj=locked,
             region_code=locked.village_id,
             after={
@@ -131,6 +160,7 @@ def roster_upload(
             },
             actor=user,
         )
+    progress(3, 3, message, force=True)
     return outcome
 
 
@@ -138,8 +168,11 @@ def _not_editable() -> ValidationError:
     return ValidationError("名册已提交，不能再修改；如需更正请等待退回")
 
 
-def _lines(rows: pl.DataFrame, roster: Roster) -> tuple[pl.DataFrame, list[pl.DataFrame]]:
-    """The valid lines in the shape of rosters_rosterline, and the lines turned away with their reasons."""
+def _lines(
+    rows: pl.DataFrame, roster: Roster
+) -> tuple[pl.DataFrame, list[pl.DataFrame], list[dict[str, Any]]]:
+    """The valid lines in the shape of rosters_rosterline, the lines turned away with their reasons, and the
+    first valid lines as the preview shows them (masked)."""
     rejects: list[pl.DataFrame] = []
     policy_code, period, village = roster.policy.code, roster.period, str(roster.village_id)
     standard = standard_of(roster.policy_version)
@@ -215,7 +248,64 @@ def _lines(rows: pl.DataFrame, roster: Roster) -> tuple[pl.DataFrame, list[pl.Da
         pl.lit(LineState.PENDING).alias("state"),
         pl.lit("").alias("reason"),
     ).sort("line_no")
-    return lines.select(LINE_COLUMNS), [r for r in rejects if r.height]
+    return lines.select(LINE_COLUMNS), [r for r in rejects if r.height], _good_preview(lines)
+
+
+PREVIEW_ROWS = 20
+
+
+def _yuan(fen: int | None) -> str:
+    return "—" if fen is None else f"{fen // 100}.{fen % 100:02d}"
+
+
+def _good_preview(lines: pl.DataFrame) -> list[dict[str, Any]]:
+    """The first valid lines as the clerk checks them before confirming: names and ID numbers masked."""
+    shown = []
+    for row in lines.head(PREVIEW_ROWS).iter_rows(named=True):
+        notes = []
+        if row["amount_differs"]:
+            notes.append("申报金额与标准不符")
+        if row["ineligible_reason"]:
+            notes.append(row["ineligible_reason"])
+        shown.append(
+            {
+                "line_no": row["line_no"],
+                "name": mask_name(row["name"] or ""),
+                "id_number": mask_id_number(row["id_number"] or ""),
+                "quantity": str(Decimal(row["quantity"]).normalize()),
+                "amount": _yuan(row["amount_fen"]),
+                "standard": _yuan(row["standard_fen"]),
+                "card": "本人社保卡" if not row["account_no"] else "文件所列账号",
+                "notes": "；".join(notes),
+            }
+        )
+    return shown
+
+
+def _cell(row: dict[str, Any], name: str) -> str:
+    """A refused row's cell by the roster column's Chinese header or one of its other names."""
+    column = next(c for c in SCHEMAS[KIND] if c.name == name)
+    for header in (column.chinese, *column.aliases, column.name):
+        value = row.get(header)
+        if value not in (None, ""):
+            return str(value)
+    return ""
+
+
+def _rejected_preview(rejected: pl.DataFrame) -> list[dict[str, Any]]:
+    """The first refused rows with their reasons: the file's row, its 序号, who (masked) and why."""
+    shown = []
+    for row in rejected.sort("row_no").head(50).iter_rows(named=True):
+        shown.append(
+            {
+                "row_no": row["row_no"],
+                "line_no": _cell(row, "line_no"),
+                "name": mask_name(_cell(row, "name")),
+                "id_number": mask_id_number(_cell(row, "id_number")),
+                "reason": row.get(REASON) or "",
+            }
+        )
+    return shown
 
 
 def with_amounts(rows: pl.DataFrame, standard: Standard, period: Period) -> pl.DataFrame:
@@ -284,6 +374,19 @@ def _reject(frame: pl.DataFrame, reason: str | pl.Expr) -> pl.DataFrame:
     )
 
 
+def _preview_message(name: str, total: int, good: int, rejected: int) -> str:
+    if not total:
+        return f"文件“{name}”没有数据行"
+    if not rejected:
+        return f"文件“{name}”共 {total} 行，全部正确，确认后加入名册"
+    if not good:
+        return f"文件“{name}”共 {total} 行，全部有错误，不能导入；请下载错误报告修改后重新上传"
+    return (
+        f"文件“{name}”共 {total} 行：{good} 行正确，{rejected} 行有错误。"
+        "可下载错误报告修改后重新上传，或选择“允许部分导入”只导入正确的行"
+    )
+
+
 def _message(
     name: str, total: int, added: int, rejected: int, loaded: bool, differs: int, ineligible: int
 ) -> str:
@@ -301,3 +404,55 @@ def _message(
     if rejected:
         return f"已将 {added} 行加入名册{tail}；{rejected} 行错误未导入，见错误报告"
     return f"上传完成：共 {total} 行，已全部加入名册{tail}"
+
+
+def roster_template_xlsx(roster: Roster) -> bytes:
+    """The empty roster file for Excel users: FORMATS.md's headers, one example row filled with this roster's
+    project, period and village, ID-number and account columns as text, and a sheet of instructions."""
+    import io
+
+    import xlsxwriter
+
+    example = {
+        "line_no": "1",
+        "policy_code": roster.policy.code,
+        "period": roster.period,
+        "id_number": "232722194003150012",
+        "name": "张三",
+        "village_code": str(roster.village_id),
+        "quantity": "1",
+        "amount": "50.00",
+        "account_no": "",
+    }
+    notes = {
+        "line_no": "本名册内的序号，不可重复",
+        "policy_code": f"本名册为 {roster.policy.code}（{roster.policy_version.name}）",
+        "period": f"本名册为 {roster.period}",
+        "id_number": "18位身份证号，须已在人员登记库中登记",
+        "name": "与登记库一致",
+        "village_code": f"本村（社区）代码 {roster.village_id}",
+        "quantity": "亩数、月数或人数；不填为1",
+        "amount": "单位：元，保留两位小数；与标准不符时照填，系统会提示",
+        "account_no": "可不填：不填即发放到本人社保卡（一人一卡）",
+    }
+    buffer = io.BytesIO()
+    options = {"in_memory": True, "strings_to_formulas": False, "strings_to_numbers": False}
+    with xlsxwriter.Workbook(buffer, options) as book:
+        head = book.add_format({"bold": True, "bg_color": "#DDEBF7", "border": 1})
+        text = book.add_format({"num_format": "@"})
+        sheet = book.add_worksheet("申报名册")
+        explain = book.add_worksheet("填写说明")
+        explain.write_row(0, 0, ["表头", "是否必填", "说明"], head)
+        for index, column in enumerate(SCHEMAS[KIND]):
+            sheet.write_string(0, index, column.chinese, head)
+            sheet.set_column(index, index, 22 if column.name in {"id_number", "account_no"} else 12, text)
+            sheet.write_string(1, index, example[column.name], text)
+            required = "必填" if column.required else "选填"
+            explain.write_row(index + 1, 0, [column.chinese, required, notes[column.name]])
+        explain.write_string(
+            len(SCHEMAS[KIND]) + 2, 0, "第2行为示例，请删除后填写；可另存为 .csv（UTF-8 或 GBK）上传"
+        )
+        explain.set_column(0, 0, 12)
+        explain.set_column(2, 2, 60)
+        sheet.freeze_panes(1, 0)
+    return buffer.getvalue()

@@ -162,3 +162,49 @@ class RosterEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.from_state}→{self.to_state}"
+
+
+class UploadState(models.TextChoices):
+    CHECKING = "checking", _("正在校验")
+    PREVIEWED = "previewed", _("已校验，待确认导入")
+    LOADED = "loaded", _("已导入")
+    REFUSED = "refused", _("有错误行，未导入")
+    UNREADABLE = "unreadable", _("文件无法读取")
+    FAILED = "failed", _("处理出错")
+
+
+class RosterFile(models.Model):
+    """名册文件: one file a village clerk uploaded to a roster, checked first (a preview of the good and the
+    refused rows), then loaded on confirmation; the stored file and its error report stay with it."""
+
+    roster = models.ForeignKey(Roster, on_delete=models.CASCADE, related_name="files")
+    file_name = models.CharField("文件名", max_length=255)
+    path = models.CharField(max_length=500, editable=False)
+    sha256 = models.CharField("文件摘要", max_length=64)
+    state = models.CharField("状态", max_length=16, choices=UploadState.choices, default=UploadState.CHECKING)
+    accept_partial = models.BooleanField("允许部分导入", default=False)
+    total = models.PositiveIntegerField("总行数", default=0)
+    good = models.PositiveIntegerField("正确行", default=0)
+    rejected = models.PositiveIntegerField("错误行", default=0)
+    added = models.PositiveIntegerField("已加入名册", default=0)
+    differs = models.PositiveIntegerField("金额与标准不符", default=0)
+    ineligible = models.PositiveIntegerField("不符合条件", default=0)
+    message = models.TextField("结果说明", blank=True)
+    # The first rows of each kind as the clerk sees them (names and ID numbers masked).
+    preview = models.JSONField(default=dict, blank=True, editable=False)
+    report_csv = models.CharField(max_length=500, blank=True, editable=False)
+    report_xlsx = models.CharField(max_length=500, blank=True, editable=False)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField("上传时间", default=timezone.now)
+    loaded_at = models.DateTimeField("导入时间", null=True, blank=True)
+
+    scope = Scope(region="roster__village__code", department="roster__policy__department_id")
+    objects = RestrictedManager()
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name = "名册文件"
+        verbose_name_plural = "名册文件"
+
+    def __str__(self) -> str:
+        return f"{self.roster} {self.file_name}"

@@ -4,26 +4,32 @@ public notices (公示) where anyone may object."""
 from __future__ import annotations
 
 from decimal import Decimal, InvalidOperation
+from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from yikatong.accounts.permissions import allowed, public, requires, requires_one_of
+from yikatong.accounts.permissions import allowed, authorize, public, requires, requires_one_of
+from yikatong.audit.services import audit_record
 from yikatong.core.masking import mask_id_number, mask_name
 from yikatong.core.money import InvalidAmount, yuan_to_fen
 from yikatong.core.restrict import AccessDenied
 from yikatong.core.web import posted_id, show_refusal
 from yikatong.policies.selectors import published_in_force
 from yikatong.registry.selectors import person_search
-from yikatong.rosters import selectors, services
+from yikatong.rosters import selectors, services, tasks
 from yikatong.rosters.domain import workflow
-from yikatong.rosters.models import LineState, ObjectionState, Roster, RosterLine
+from yikatong.rosters.imports import roster_template_xlsx
+from yikatong.rosters.models import LineState, ObjectionState, Roster, RosterFile, RosterLine, UploadState
+
+UPLOAD_SUFFIXES = {".csv", ".txt", ".xlsx", ".xls"}
 
 # Each named change of a roster page → the action it takes (permission table).
 ROSTER_ACTIONS = {
@@ -106,6 +112,7 @@ def roster_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "lines": lines,
         "objections": objections,
         "events": events,
+        "files": roster.files.all()[:20],
         "labels": workflow.LABELS,
         "may_edit": _may(request, "roster.edit", roster),
         "may_prefill": _may(request, "roster.edit", roster)
@@ -250,6 +257,104 @@ def roster_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
     except (ValidationError, AccessDenied, InvalidAmount) as exc:
         show_refusal(request, exc)
     return redirect("rosters:detail", pk=roster.pk)
+
+
+# ---- roster files: upload, preview, confirmation, error report, the empty template -------------------
+
+
+@login_required
+@requires("roster.edit")
+@require_POST
+def roster_upload(request: HttpRequest, pk: int) -> HttpResponse:
+    """Upload a roster file: it is kept and checked in a worker; the task page shows progress, then the
+    file's preview (the good and the refused rows) where the clerk confirms."""
+    roster = _roster(request, pk)
+    upload = request.FILES.get("file")
+    if upload is None:
+        messages.error(request, _("请选择要上传的名册文件（CSV 或 Excel .xlsx）"))
+        return redirect("rosters:detail", pk=roster.pk)
+    suffix = Path(upload.name or "").suffix.lower()
+    if suffix not in UPLOAD_SUFFIXES:
+        messages.error(
+            request, _("只接受 CSV 或 Excel（.xlsx、.xls）文件，“%(name)s”不是") % {"name": upload.name}
+        )
+        return redirect("rosters:detail", pk=roster.pk)
+    try:
+        run = tasks.roster_file_upload(user=request.user, roster=roster, upload=upload)
+    except (ValidationError, AccessDenied) as exc:
+        show_refusal(request, exc)
+        return redirect("rosters:detail", pk=roster.pk)
+    return redirect("tasks:detail", pk=run.pk)
+
+
+def _file(request: HttpRequest, pk: int, file_pk: int) -> RosterFile:
+    roster = _roster(request, pk)
+    return get_object_or_404(roster.files.select_related("roster", "created_by"), pk=file_pk)
+
+
+@login_required
+@requires("roster.view")
+def roster_file(request: HttpRequest, pk: int, file_pk: int) -> HttpResponse:
+    """One uploaded file: what the check found (good rows, refused rows with reasons) and what was loaded."""
+    upload = _file(request, pk, file_pk)
+    roster = upload.roster
+    context = {
+        "upload": upload,
+        "roster": roster,
+        "may_confirm": upload.state == UploadState.PREVIEWED and _may(request, "roster.edit", roster),
+        "may_report": allowed(request.user, "roster.edit") and bool(upload.report_csv),
+    }
+    return render(request, "rosters/file.html", context)
+
+
+@login_required
+@requires("roster.edit")
+@require_POST
+def roster_file_confirm(request: HttpRequest, pk: int, file_pk: int) -> HttpResponse:
+    """Load a checked file's good lines (with "允许部分导入" when some rows were refused)."""
+    upload = _file(request, pk, file_pk)
+    try:
+        run = tasks.roster_file_confirm(
+            user=request.user, upload=upload, accept_partial=request.POST.get("accept_partial") == "1"
+        )
+    except (ValidationError, AccessDenied) as exc:
+        show_refusal(request, exc)
+        return redirect("rosters:file", pk=upload.roster_id, file_pk=upload.pk)
+    return redirect("tasks:detail", pk=run.pk)
+
+
+@login_required
+@requires("roster.edit")
+def roster_file_report(request: HttpRequest, pk: int, file_pk: int, fmt: str) -> FileResponse:
+    """The refused rows of a file with their reasons, to correct and upload again (audited: personal data)."""
+    upload = _file(request, pk, file_pk)
+    authorize(request.user, "roster.edit", upload.roster)
+    path = upload.report_csv if fmt == "csv" else upload.report_xlsx if fmt == "xlsx" else ""
+    if not path or not Path(path).exists():
+        raise Http404
+    audit_record(
+        action="export.roster_file_report",
+        obj=upload,
+        region_code=upload.roster.village_id,
+        after={"format": fmt, "rows": upload.rejected},
+        actor=request.user,
+    )
+    name = f"{Path(upload.file_name).stem}-错误报告.{fmt}"
+    return FileResponse(Path(path).open("rb"), as_attachment=True, filename=name)
+
+
+@login_required
+@requires("roster.edit")
+def roster_template(request: HttpRequest, pk: int) -> HttpResponse:
+    """The empty roster file (.xlsx with the headers and one example row for this roster)."""
+    roster = _roster(request, pk)
+    body = roster_template_xlsx(roster)
+    response = HttpResponse(
+        body, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    )
+    name = f"申报名册模板-{roster.policy.code}-{roster.period}.xlsx"
+    response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(name)}"
+    return response
 
 
 # ---- the public notices: no sign-in ----------------------------------------------------------------
