@@ -7,7 +7,7 @@ from typing import Any
 from django.db.models import QuerySet
 
 from yikatong.accounts.permissions import allowed
-from yikatong.tasks.models import TaskRun
+from yikatong.tasks.models import TaskRun, TaskStatus
 
 
 def task_runs_visible(*, user: Any) -> QuerySet[TaskRun]:
@@ -22,8 +22,28 @@ def task_runs_visible(*, user: Any) -> QuerySet[TaskRun]:
     return runs.filter(created_by_id=getattr(user, "pk", None))
 
 
+def task_run_display(run: TaskRun) -> dict[str, Any]:
+    """What the run's page shows now: the progress of a running run, the outcome of one that has ended.
+
+    A failed run shows its error once, and neither the counter nor the step it had reached (they would
+    read as if it were still at work); a result summary that only repeats the error is left out.
+    """
+    running = run.status == TaskStatus.RUNNING
+    failed = run.status == TaskStatus.FAILED
+    summary = run.result.get("summary", "") if isinstance(run.result, dict) else ""
+    if failed and summary == run.error:
+        summary = ""
+    return {
+        "counts": f"{run.done} / {run.total}" if running and run.total else "",
+        "message": run.message if not run.finished else "",
+        "error": run.error if failed else "",
+        "summary": summary or "",
+        "show_progress": not failed,
+    }
+
+
 def task_run_payload(run: TaskRun) -> dict[str, Any]:
-    """What a progress bar or an API client needs to know about a run."""
+    """What a progress bar or an API client needs to know about a run (``display``: what the page shows)."""
     return {
         "id": str(run.pk),
         "title": run.title,
@@ -39,4 +59,5 @@ def task_run_payload(run: TaskRun) -> dict[str, Any]:
         "finished": run.finished,
         "created_at": run.created_at.isoformat(),
         "finished_at": run.finished_at.isoformat() if run.finished_at else None,
+        "display": task_run_display(run),
     }

@@ -186,8 +186,8 @@ def _finish(run_id: str, worker_id: str, status: str, *, error: str = "", result
     fields: dict[str, Any] = {"status": status, "finished_at": timezone.now(), "error": error}
     if result is not None:
         fields["result"] = result
-    if status == TaskStatus.SUCCEEDED:
-        fields["message"] = "已完成"
+    # The last progress step ("正在读取并校验…") would read as if the run were still at it.
+    fields["message"] = "已完成" if status == TaskStatus.SUCCEEDED else "失败"
     mine = TaskRun.objects.filter(pk=run_id, status=TaskStatus.RUNNING, worker_id=worker_id)
     if not mine.update(**fields):
         logger.warning("task run %s was taken over while running; its outcome here is discarded", run_id)

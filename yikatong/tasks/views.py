@@ -7,7 +7,7 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, render
 
 from yikatong.accounts.permissions import requires
-from yikatong.tasks.selectors import task_run_payload, task_runs_visible
+from yikatong.tasks.selectors import task_run_display, task_run_payload, task_runs_visible
 
 
 @login_required
@@ -23,7 +23,7 @@ def task_list(request: HttpRequest) -> HttpResponse:
 def task_detail(request: HttpRequest, pk: str) -> HttpResponse:
     """One run with a live progress bar."""
     run = get_object_or_404(task_runs_visible(user=request.user), pk=pk)
-    return render(request, "tasks/task_detail.html", {"run": run})
+    return render(request, "tasks/task_detail.html", {"run": run, "display": task_run_display(run)})
 
 
 @login_required

@@ -16,17 +16,21 @@ function followProgress(box) {
       window.setTimeout(tick, 3000);
       return;
     }
+    // What to show is the server's to say (tasks/selectors.py, task_run_display): a failed run shows its
+    // error once, without the counter or the step it had reached.
+    const shown = data.display;
     bar.style.width = `${data.percent}%`;
     meter.setAttribute("aria-valuenow", String(data.percent));
+    meter.hidden = !shown.show_progress;
     const status = field("status_display");
     status.textContent = data.status_display;
     status.className = `badge ${data.status}`;
-    field("counts").textContent = data.total ? `${data.done} / ${data.total}` : "";
-    field("message").textContent = data.message || "";
+    field("counts").textContent = shown.counts;
+    field("message").textContent = shown.message;
     field("attempts").textContent = String(data.attempts);
     const error = field("error");
-    error.textContent = data.error || "";
-    error.hidden = !data.error;
+    error.textContent = shown.error;
+    error.hidden = !shown.error;
     const link = field("link");
     if (data.result && data.result.link) {
       const anchor = document.createElement("a");
@@ -36,10 +40,8 @@ function followProgress(box) {
       link.hidden = false;
     }
     const summary = field("summary");
-    if (data.result && data.result.summary) {
-      summary.textContent = data.result.summary;
-      summary.hidden = false;
-    }
+    summary.textContent = shown.summary;
+    summary.hidden = !shown.summary;
     box.dataset.status = data.status;
     if (!data.finished) window.setTimeout(tick, 1000);
   };
