@@ -57,6 +57,7 @@ class LineState(models.TextChoices):
     REMOVED = "removed", _("公示异议成立，已删除")
     APPROVED = "approved", _("主管部门审批通过")
     RETURNED = "returned", _("核查疑点属实，退回村（社区）更正")
+    WITHDRAWN = "withdrawn", _("村（社区）已撤回")
 
 
 # A line's named account is indexed as the card registry indexes its accounts, so its card's holder is found.

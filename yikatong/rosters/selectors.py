@@ -32,20 +32,53 @@ def roster_list(*, user: Any) -> QuerySet[Roster]:
 
 @dataclass(frozen=True)
 class TodoItem:
-    """One roster waiting on the user, with how its deadline stands."""
+    """One roster waiting on the user, with how its deadline stands, and what in it waits: the whole
+    roster's step, or lines (sent back by a confirmed finding, or corrected and awaiting approval)."""
 
     roster: Roster
     overdue: bool
+    task: str = ""
+    lines: tuple[RosterLine, ...] = ()
+
+
+# Lines that wait on a role whatever the roster's own state: returned ones on the village, corrected ones
+# of an approved roster on the department.
+LINES_WAITING_ON: dict[str, tuple[str, tuple[str, ...], str]] = {
+    "village_clerk": (
+        LineState.RETURNED,
+        (workflow.PUBLICIZED, workflow.TOWNSHIP_REVIEWED, workflow.APPROVED),
+        "核查退回的行：更正或撤回",
+    ),
+    "dept_reviewer": (LineState.ACCEPTED, (workflow.APPROVED,), "更正后重新报送的行：复核审批"),
+}
 
 
 def todo(*, user: Any) -> list[TodoItem]:
-    """The rosters waiting on the user's role, earliest deadline first, overdue ones marked."""
-    states = WAITING_ON.get(getattr(user, "role", ""), ())
-    if not states:
-        return []
+    """The rosters waiting on the user's role, earliest deadline first, overdue ones marked; then the
+    rosters with lines waiting on the user."""
+    role = getattr(user, "role", "")
+    states = WAITING_ON.get(role, ())
     now = timezone.now()
-    rosters = roster_list(user=user).filter(state__in=states).order_by("deadline", "created_at")
-    return [TodoItem(r, r.deadline is not None and r.deadline < now) for r in rosters]
+    items = []
+    if states:
+        rosters = roster_list(user=user).filter(state__in=states).order_by("deadline", "created_at")
+        items = [
+            TodoItem(r, r.deadline is not None and r.deadline < now, workflow.AWAITED[r.state][0])
+            for r in rosters
+        ]
+    if role in LINES_WAITING_ON:
+        line_state, roster_states, task = LINES_WAITING_ON[role]
+        waiting = (
+            RosterLine.objects.restrict(user, "view")
+            .filter(state=line_state, roster__state__in=roster_states)
+            .select_related("person", "roster__policy_version", "roster__village", "roster__policy")
+            .order_by("roster_id", "line_no")
+        )
+        by_roster: dict[int, list[RosterLine]] = {}
+        for line in waiting[:500]:
+            by_roster.setdefault(line.roster_id, []).append(line)
+        items += [TodoItem(lines[0].roster, False, task, tuple(lines)) for lines in by_roster.values()]
+    return items
 
 
 def public_notices() -> QuerySet[Roster]:

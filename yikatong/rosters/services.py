@@ -476,3 +476,132 @@ def _approve(*, user: Any, roster: Roster) -> Roster:
     except IntegrityError as exc:
         raise ValidationError("名册中有人员已在其他名册中审批通过同一项目同一期间的补贴（重复申报）") from exc
     return _move(roster, workflow.APPROVED, user=user, deadline=None, comment="审批通过")
+
+
+# --- lines sent back by a confirmed finding (核查退回) ----------------------------------------------------
+
+
+def _returned(user: Any, line: RosterLine) -> tuple[Roster, RosterLine]:
+    roster = _locked(user, line.roster, "roster.correct")
+    line = RosterLine.objects.select_for_update().select_related("person").get(pk=line.pk)
+    if line.state != LineState.RETURNED:
+        raise ValidationError(f"第{line.line_no}行不是核查退回的行（{line.get_state_display()}），不能更正")
+    return roster, line
+
+
+def _forward_state(roster: Roster) -> str:
+    """Where a corrected line goes: to the township while it reviews, else to the department's approval."""
+    return LineState.PENDING if roster.state == workflow.PUBLICIZED else LineState.ACCEPTED
+
+
+@transaction.atomic
+def returned_line_correct(
+    *,
+    user: Any,
+    line: RosterLine,
+    quantity: Decimal,
+    amount_fen: int | None = None,
+    account_no: str = "",
+    note: str,
+) -> RosterLine:
+    """The village corrects a line a confirmed finding sent back and sends it forward again: the standard
+    amount is computed anew, and the line goes through the same review and pre-payment checks as before
+    (the township's while it reviews, else the department's approval, which runs the checks first)."""
+    account = declared_account(account_no)
+    roster, line = _returned(user, line)
+    if not note.strip():
+        raise ValidationError({"note": "请说明更正了什么"})
+    standard, reason = _standard_for(roster, line.person, quantity)
+    typed = amount_fen if amount_fen is not None else (standard or 0)
+    before = {
+        "quantity": str(line.quantity),
+        "amount_fen": line.amount_fen,
+        "account_no": line.account_no,
+        "state": line.state,
+        "reason": line.reason,
+    }
+    line.quantity, line.amount_fen, line.standard_fen = quantity, typed, standard
+    line.amount_differs = standard is not None and typed != standard
+    line.account_no = account
+    line.account_bidx = blind_index(account, context=CARD_ACCOUNT_INDEX) or ""
+    line.ineligible_reason = reason
+    line.state = _forward_state(roster)
+    line.reason = f"村（社区）已更正：{note.strip()}"[:300]
+    line.save()
+    audit_record(
+        action="roster.line_correct",
+        obj=line,
+        region_code=roster.village_id,
+        before=before,
+        after={
+            "quantity": str(quantity),
+            "amount_fen": typed,
+            "account_no": account,
+            "state": line.state,
+            "reason": line.reason,
+        },
+        actor=user,
+    )
+    return line
+
+
+@transaction.atomic
+def returned_line_withdraw(*, user: Any, line: RosterLine, reason: str) -> RosterLine:
+    """The village withdraws a line a confirmed finding sent back (the person is not due), with a reason."""
+    roster, line = _returned(user, line)
+    if not reason.strip():
+        raise ValidationError({"reason": "撤回须填写理由"})
+    before = {"state": line.state, "reason": line.reason}
+    line.state, line.reason = LineState.WITHDRAWN, f"村（社区）撤回：{reason.strip()}"[:300]
+    line.save(update_fields=["state", "reason"])
+    audit_record(
+        action="roster.line_withdraw",
+        obj=line,
+        region_code=roster.village_id,
+        before=before,
+        after={"state": line.state, "reason": line.reason},
+        actor=user,
+    )
+    return line
+
+
+def corrections_approve(*, user: Any, roster: Roster) -> int:
+    """The department approves the corrected lines of a roster it had already approved, after the same
+    pre-payment checks (事前比对) as the roster's approval; refused while a blocking finding is open."""
+    authorize(user, "roster.approve", roster)
+    roster = Roster.objects.select_related("policy").get(pk=roster.pk)
+    if roster.state != workflow.APPROVED:
+        raise ValidationError("名册尚未审批：更正的行随名册一并审批")
+    if not roster.lines.filter(state=LineState.ACCEPTED).exists():
+        raise ValidationError("名册没有待审批的更正行")
+    for gate in APPROVAL_GATES:
+        gate.before(user, roster)
+    return _corrections_approve(user=user, roster=roster)
+
+
+@transaction.atomic
+def _corrections_approve(*, user: Any, roster: Roster) -> int:
+    roster = _locked(user, roster, "roster.approve")
+    for gate in APPROVAL_GATES:
+        refusal = gate.refusal(roster)
+        if refusal:
+            raise ValidationError(refusal)
+    try:
+        with transaction.atomic():
+            count = roster.lines.filter(state=LineState.ACCEPTED).update(state=LineState.APPROVED)
+    except IntegrityError as exc:
+        raise ValidationError(
+            "更正的行中有人员已在其他名册中审批通过同一项目同一期间的补贴（重复申报）"
+        ) from exc
+    comment = f"更正后重新报送的 {count} 行审批通过"
+    RosterEvent.objects.create(
+        roster=roster, from_state=roster.state, to_state=roster.state, actor=user, comment=comment
+    )
+    audit_record(
+        action="roster.corrections_approve",
+        obj=roster,
+        region_code=roster.village_id,
+        after={"lines": count},
+        actor=user,
+    )
+    return count

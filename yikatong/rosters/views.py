@@ -44,6 +44,9 @@ ROSTER_ACTIONS = {
     "finish": "roster.review",
     "return": "roster.return",
     "approve": "roster.approve",
+    "correct": "roster.correct",
+    "withdraw": "roster.correct",
+    "approve_corrections": "roster.approve",
 }
 
 
@@ -121,6 +124,11 @@ def roster_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "may_publicize": _may(request, "publicity.close", roster),
         "may_review": _may(request, "roster.review", roster),
         "may_approve": _may(request, "roster.approve", roster),
+        "may_correct": _may(request, "roster.correct", roster),
+        "returned": LineState.RETURNED,
+        "may_approve_corrections": allowed(request.user, "roster.approve")
+        and roster.state == workflow.APPROVED
+        and lines.filter(state=LineState.ACCEPTED).exists(),
         "pending": LineState.PENDING,
         "open": ObjectionState.OPEN,
         "may_settle": allowed(request.user, "finding.settle"),
@@ -242,6 +250,25 @@ def _act(request: HttpRequest, roster: Roster, action: str) -> None:
     elif action == "approve":
         services.roster_approve(user=user, roster=roster)
         messages.success(request, _("名册已审批通过"))
+    elif action == "correct":
+        line = _line(roster, request)
+        amount_text = post.get("amount", "").strip()
+        services.returned_line_correct(
+            user=user,
+            line=line,
+            quantity=_quantity(post.get("quantity", "")),
+            amount_fen=yuan_to_fen(amount_text) if amount_text else None,
+            account_no=post.get("account_no", ""),
+            note=post.get("note", ""),
+        )
+        messages.success(request, _("第%(n)s行已更正并重新报送") % {"n": line.line_no})
+    elif action == "withdraw":
+        line = _line(roster, request)
+        services.returned_line_withdraw(user=user, line=line, reason=post.get("reason", ""))
+        messages.success(request, _("第%(n)s行已撤回") % {"n": line.line_no})
+    elif action == "approve_corrections":
+        count = services.corrections_approve(user=user, roster=roster)
+        messages.success(request, _("更正的%(n)s行已审批通过") % {"n": count})
     else:
         raise Http404
 

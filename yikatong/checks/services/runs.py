@@ -265,7 +265,12 @@ def _store(run: CheckRun, frame: pl.DataFrame, checked: pl.DataFrame, ran: list[
                 "UPDATE checks_finding SET run_id = %s, detail = s.detail, severity = s.severity, "
                 "blocking = s.blocking, line_id = s.line_id, "
                 "state = CASE WHEN checks_finding.state = 'dismissed' "
-                "AND checks_finding.settled_by_id IS NULL THEN 'open' ELSE checks_finding.state END "
+                "AND checks_finding.settled_by_id IS NULL THEN 'open' "
+                # Confirmed, the line went back to its village; found again on the corrected line (in
+                # flight once more, not yet approved), the finding is open again for a new decision.
+                "WHEN checks_finding.state = 'confirmed' AND EXISTS (SELECT 1 FROM rosters_rosterline rl "
+                "WHERE rl.id = s.line_id AND rl.state IN ('accepted', 'pending')) THEN 'open' "
+                "ELSE checks_finding.state END "
                 f"FROM {staged} s WHERE checks_finding.kind = 'inflight' "
                 "AND checks_finding.subject = s.subject AND checks_finding.rule = s.rule",
                 [run.pk],

@@ -57,6 +57,8 @@ STATES_FOR: dict[str, frozenset[str]] = {
     "roster.review": frozenset({PUBLICIZED}),
     "roster.return": frozenset({PUBLICIZED, TOWNSHIP_REVIEWED}),
     "roster.approve": frozenset({TOWNSHIP_REVIEWED}),
+    # A line sent back by a confirmed finding is corrected (or withdrawn) wherever its roster has got to.
+    "roster.correct": frozenset({PUBLICIZED, TOWNSHIP_REVIEWED, APPROVED}),
 }
 
 
