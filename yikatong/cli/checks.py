@@ -8,7 +8,8 @@ from typing import Annotated, Any
 
 import typer
 
-from yikatong.cli.base import _require_keys, _setup_django, app
+from yikatong.cli.base import _require_database, _require_keys, _setup_django, app, bad_period
+from yikatong.cli.errors import USAGE, Refusal
 
 
 @app.command()
@@ -35,13 +36,16 @@ def audit(
     try:
         parsed_period = Period.parse(period)
     except InvalidPeriod as exc:
-        typer.secho(f"发放期间：{exc}", fg=typer.colors.RED, err=True)
-        raise typer.Exit(2) from exc
+        raise bad_period(period, exc) from exc
     codes = _rule_codes(rules)
-    for path, what in ((roster, "申报名册"), (previous_roster, "上期名册")):
+    for path, what, english in (
+        (roster, "申报名册", "roster"),
+        (previous_roster, "上期名册", "previous roster"),
+    ):
         if path is not None and not path.is_file():
-            typer.secho(f"{what}文件“{path}”不存在", fg=typer.colors.RED, err=True)
-            raise typer.Exit(2)
+            raise Refusal(
+                f"{what}文件“{path}”不存在", f"the {english} file {path} does not exist", code=USAGE
+            )
     console = Console()
     try:
         with console.status("读取文件 / reading files …"):
@@ -60,8 +64,9 @@ def _rule_codes(rules: str) -> list[str] | None:
     codes = [code.strip().upper() for code in rules.split(",") if code.strip()] or None
     unknown = [code for code in codes or [] if code not in CATALOGUE]
     if unknown:
-        typer.secho(f"未知的核查规则：{'、'.join(unknown)}", fg=typer.colors.RED, err=True)
-        raise typer.Exit(2)
+        raise Refusal(
+            f"未知的核查规则：{'、'.join(unknown)}", f"unknown check rules: {', '.join(unknown)}", code=USAGE
+        )
     return codes
 
 
@@ -107,6 +112,7 @@ def check(
 
     _setup_django()
     _require_keys()
+    _require_database()
     from yikatong.checks.platform import IN_FLIGHT, LineSet
     from yikatong.checks.services import check_run
     from yikatong.core.models import Region
@@ -116,22 +122,19 @@ def check(
     try:
         parsed_period = Period.parse(period)
     except InvalidPeriod as exc:
-        typer.secho(f"发放期间：{exc}", fg=typer.colors.RED, err=True)
-        raise typer.Exit(2) from exc
+        raise bad_period(period, exc) from exc
     codes = _rule_codes(rules)
     prefix, region_code = "", ""
     if region:
         found = Region.objects.filter(code=region).first()
         if found is None:
-            typer.secho(f"区划代码 {region} 不存在", fg=typer.colors.RED, err=True)
-            raise typer.Exit(2)
+            raise Refusal(f"区划代码 {region} 不存在", f"there is no region {region}", code=USAGE)
         prefix, region_code = found.prefix, found.code
     else:
         county = Region.objects.filter(parent__isnull=True).order_by("code").first()
         region_code = county.code if county else ""
     if policy and not Policy.objects.filter(code=policy).exists():
-        typer.secho(f"补贴项目 {policy} 不存在", fg=typer.colors.RED, err=True)
-        raise typer.Exit(2)
+        raise Refusal(f"补贴项目 {policy} 不存在", f"there is no policy {policy}", code=USAGE)
     line_set = LineSet(
         periods=(str(parsed_period),), states=IN_FLIGHT, policy_code=policy or None, region_prefix=prefix
     )

@@ -3,13 +3,15 @@ into its service."""
 
 from __future__ import annotations
 
+import datetime as dt
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
-from yikatong.cli.base import _refusals, _require_keys, _setup_django, app
+from yikatong.cli.base import _refusals, _require_database, _require_keys, _setup_django, app, bad_period
+from yikatong.cli.errors import USAGE, Refusal
 
 
 class ImportKind(StrEnum):
@@ -48,10 +50,9 @@ def import_file(
     village: Annotated[str, typer.Option(help="名册的村代码 / roster village code")] = "",
 ) -> None:
     """导入数据文件（人员、社保卡、死亡、村干部、土地、政策、名册）/ Import registries, policies, rosters."""
-    import datetime as dt
-
     _setup_django()
     _require_keys()
+    _require_database()
     if kind == ImportKind.policies:
         _import_policies(file, user=user, effective_from=effective_from, publish=publish)
         return
@@ -71,8 +72,8 @@ def import_file(
     if user:
         actor = User.objects.filter(username=user, is_active=True).select_related("region").first()
         if actor is None:
-            typer.secho(f"用户 {user} 不存在或已停用", fg=typer.colors.RED, err=True)
-            raise typer.Exit(2)
+            raise _no_such_user(user)
+    snapshot_date = _date_option(as_of, "--as-of")
     with Progress(TextColumn("{task.description}"), BarColumn(), transient=True) as bar:
         job = bar.add_task("读取文件 / reading", total=3)
 
@@ -86,7 +87,7 @@ def import_file(
                 user=actor,
                 dry_run=dry_run,
                 accept_partial=accept_partial,
-                as_of=dt.date.fromisoformat(as_of) if as_of else None,
+                as_of=snapshot_date,
                 source=source,
                 progress=progress,
             )
@@ -105,15 +106,31 @@ def import_file(
         raise typer.Exit(1)
 
 
-def _import_policies(file: Path, *, user: str, effective_from: str, publish: bool) -> None:
-    import datetime as dt
+def _no_such_user(user: str) -> Refusal:
+    return Refusal(f"用户 {user} 不存在或已停用", f"there is no active user {user}", code=USAGE)
 
+
+def _date_option(value: str, flag: str) -> dt.date | None:
+    """An optional YYYY-MM-DD option, refused in one line when it is not a date."""
+    if not value:
+        return None
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError as exc:
+        raise Refusal(
+            f"{flag} 应为日期 YYYY-MM-DD，而不是“{value}”",
+            f"{flag} must be a date YYYY-MM-DD, not {value!r}",
+            code=USAGE,
+        ) from exc
+
+
+def _import_policies(file: Path, *, user: str, effective_from: str, publish: bool) -> None:
     from yikatong.accounts.models import User
     from yikatong.core.context import acting_as
     from yikatong.policies.imports import UnreadableFile, policy_list_import
 
     actor = User.objects.filter(username=user, is_active=True).first() if user else None
-    day = dt.date.fromisoformat(effective_from) if effective_from else dt.date(dt.date.today().year, 1, 1)
+    day = _date_option(effective_from, "--effective-from") or dt.date(dt.date.today().year, 1, 1)
     try:
         with acting_as(user_id=actor.pk if actor else None, channel="cli"), _refusals():
             outcome = policy_list_import(path=file, user=actor, effective_from=day, publish=publish)
@@ -144,17 +161,18 @@ def _import_roster(
     missing = [flag for flag, value in (("--user", user), ("--policy", policy), ("--period", period),
                                         ("--village", village)) if not value]  # fmt: skip
     if missing:
-        typer.secho(f"导入申报名册须指定 {'、'.join(missing)}", fg=typer.colors.RED, err=True)
-        raise typer.Exit(2)
+        raise Refusal(
+            f"导入申报名册须指定 {'、'.join(missing)}",
+            f"importing a roster needs {', '.join(missing)}",
+            code=USAGE,
+        )
     actor = User.objects.filter(username=user, is_active=True).select_related("region").first()
     if actor is None:
-        typer.secho(f"用户 {user} 不存在或已停用", fg=typer.colors.RED, err=True)
-        raise typer.Exit(2)
+        raise _no_such_user(user)
     try:
         parsed = str(Period.parse(period))
     except InvalidPeriod as exc:
-        typer.secho(f"发放期间：{exc}", fg=typer.colors.RED, err=True)
-        raise typer.Exit(2) from exc
+        raise bad_period(period, exc) from exc
     try:
         with acting_as(user_id=actor.pk, channel="cli"):
             roster = Roster.objects.filter(policy__code=policy, period=parsed, village_id=village).first()

@@ -6,11 +6,20 @@ import os
 import signal
 import subprocess
 import sys
+from collections.abc import Callable
+from pathlib import Path
 from typing import Annotated
 
 import typer
 
-from yikatong.cli.base import _prepare_demo_environment, _require_keys, _setup_django, app
+from yikatong.cli.base import (
+    _prepare_demo_environment,
+    _require_database,
+    _require_keys,
+    _setup_django,
+    app,
+)
+from yikatong.cli.errors import USAGE, Refusal
 
 
 @app.command()
@@ -21,14 +30,9 @@ def demo(
     no_worker: Annotated[bool, typer.Option("--no-worker", help="不启动工作进程 / no task worker")] = False,
 ) -> None:
     """启动演示：建库、载入塔河县演示数据、启动网页与工作进程 / Run the demo on 塔河县 data."""
-    data_dir = _prepare_demo_environment()
-    _setup_django()
-    from django.core.management import call_command
-
+    data_dir = prepare_demo_folder(echo=typer.echo)
     from yikatong.demo.loader import demo_accounts, load_demo_if_empty
 
-    typer.echo("正在初始化数据库 / migrating database …")
-    call_command("migrate", interactive=False, verbosity=0)
     loaded = load_demo_if_empty(data_dir=data_dir, persons=persons, echo=typer.echo)
     typer.echo("演示数据已载入 / demo data loaded" if loaded else "沿用已有数据 / using existing data")
     url = f"http://{'localhost' if host in {'127.0.0.1', '0.0.0.0'} else host}:{port}/"  # noqa: S104
@@ -52,8 +56,20 @@ def demo(
                 worker.kill()
 
 
-def _serve(*, host: str, port: int, threads: int) -> None:
+def prepare_demo_folder(*, echo: Callable[[str], object] = lambda _: None) -> Path:
+    """The demo's data folder: its marker, its key, Django on it and a migrated database (all of
+    `yikatong demo` but the demo data and the servers)."""
+    data_dir = _prepare_demo_environment()
+    _setup_django()
     _require_keys()
+    from django.core.management import call_command
+
+    echo("正在初始化数据库 / migrating database …")
+    call_command("migrate", interactive=False, verbosity=0)
+    return data_dir
+
+
+def _serve(*, host: str, port: int, threads: int) -> None:
     from waitress import serve as waitress_serve
 
     from yikatong.wsgi import application
@@ -69,6 +85,8 @@ def serve(
 ) -> None:
     """启动网页服务（waitress）/ Serve the web application."""
     _setup_django()
+    _require_keys()
+    _require_database()
     _serve(host=host, port=port, threads=threads)
 
 
@@ -82,6 +100,7 @@ def worker(
     """启动后台任务工作进程 / Run a background task worker."""
     _setup_django()
     _require_keys()
+    _require_database()
     from yikatong.tasks.worker import run_worker
 
     run_worker(queue=queue, batch=batch)
@@ -93,4 +112,31 @@ def manage(ctx: typer.Context) -> None:
     _setup_django()
     from django.core.management import execute_from_command_line
 
+    _check_management_command(ctx.args)
     execute_from_command_line(["yikatong manage", *ctx.args])
+
+
+def _check_management_command(args: list[str]) -> None:
+    """Refuse an unknown management command or bad options in one line before Django prints its usage."""
+    from django.core.management import CommandError, get_commands, load_command_class
+
+    if not args or args[0] in {"help", "version", "--help", "-h", "--version"}:
+        return
+    name, rest = args[0], args[1:]
+    commands = get_commands()
+    if name not in commands:
+        raise Refusal(
+            f"没有管理命令 {name}（yikatong manage help 列出全部命令）",
+            f"there is no management command {name} (yikatong manage help lists them)",
+            code=USAGE,
+        )
+    command = load_command_class(commands[name], name)
+    try:
+        command.create_parser("yikatong manage", name).parse_args(rest)
+    except CommandError as exc:
+        reason = str(exc).removeprefix("Error: ")
+        raise Refusal(
+            f"管理命令 {name} 的参数有误（用法见 yikatong manage {name} --help）",
+            f"{reason} (see yikatong manage {name} --help)",
+            code=USAGE,
+        ) from exc

@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from yikatong.cli.base import _require_keys, _setup_django, app, auditlog_app
+from yikatong.cli.base import _require_database, _require_keys, _setup_django, app, auditlog_app
 
 
 @app.command()
@@ -26,6 +26,7 @@ def createuser(
     """新建工作人员账号 / Create a staff user."""
     _setup_django()
     _require_keys()
+    _require_database()
     from django.core.exceptions import ValidationError
 
     from yikatong.accounts.services import user_create
@@ -51,6 +52,7 @@ def createuser(
 def auditlog_verify() -> None:
     """校验审计日志摘要链，发现篡改时以非零状态退出 / Verify the audit hash chain."""
     _setup_django()
+    _require_database()
     from rich.progress import Progress
 
     from yikatong.audit.selectors import audit_chain_verify
