@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 
 import pytest
+from django.utils import timezone
+
+from yikatong.audit.models import AuditEvent
 
 from yikatong.checks.models import CheckRun, Finding, FindingState, RunKind
 from yikatong.demo.loader import load_demo_if_empty
@@ -33,6 +37,30 @@ def test_demo_rosters_checks_and_audit(tmp_path: Path) -> None:
     assert audit.period_label == "2026-09 至 2026-10" and len(audit.sample) == 5
     assert list(audit.findings.values_list("rule", flat=True)) == ["DECEASED"]
     assert "2026-08-28" in audit.findings.get().detail
+    # township_tahe has a roster to review: 新建村 November, its notice over, its deadline still ahead.
+    november = Roster.objects.get(village_id="232722100202", period="2026-11")
+    assert november.state == workflow.PUBLICIZED and november.lines.filter(state=LineState.PENDING).exists()
+    assert november.publicity_end < timezone.now() < november.deadline
+
+
+def test_demo_histories_read_as_a_countys_would(tmp_path: Path) -> None:
+    assert load_demo_if_empty(data_dir=tmp_path, persons=10_000, echo=lambda _: None)
+    for roster in Roster.objects.all():
+        assert roster.publicity_start is None or (
+            roster.created_at <= roster.publicity_start < roster.publicity_end
+            and roster.publicity_end - roster.publicity_start >= dt.timedelta(days=7)
+        ), roster
+        events = list(roster.events.order_by("pk"))
+        assert [e.at for e in events] == sorted(e.at for e in events), roster
+        for event in events:
+            assert event.at >= roster.created_at, (roster, event)
+            assert event.deadline is None or event.deadline > roster.created_at, (roster, event)
+    september = Roster.objects.get(village_id="232722100201", period="2026-09")
+    assert september.created_at < september.events.get(to_state=workflow.APPROVED).at
+    assert (timezone.now() - september.created_at).days >= 60
+    # The audit log's sequence and its times go forward together.
+    times = list(AuditEvent.objects.order_by("seq").values_list("occurred_at", flat=True))
+    assert times == sorted(times)
 
 
 def test_demo_auditor_files_show_every_line_judged(tmp_path: Path) -> None:

@@ -103,27 +103,38 @@ def load_demo_users() -> None:
 
 
 def load_demo_if_empty(*, data_dir: Path, persons: int, echo: Callable[[str], object] = print) -> bool:
-    """Load the whole demo unless the database already has regions; return whether it loaded."""
+    """Load the whole demo unless the database already has regions; return whether it loaded.
+
+    The story starts 80 days ago (reference data, users, policies, registries) and walks forward to now
+    (``demo.clock``), so that every date in it reads as a county's history would.
+    """
     if Region.objects.exists():
         return False
-    echo("正在载入塔河县区划、部门和演示账号 …")
-    load_reference_data()
-    load_demo_users()
-    load_agent_banks()
-    from yikatong.demo.policies import load_demo_policies
+    from yikatong.demo.clock import StoryClock
 
-    echo("正在载入塔河县补贴政策清单 …")
-    load_demo_policies()
-    from yikatong.demo.generator import generate_county
+    clock = StoryClock()
+    with clock.days_ago(80):
+        echo("正在载入塔河县区划、部门和演示账号 …")
+        load_reference_data()
+        load_demo_users()
+        load_agent_banks()
+        from yikatong.demo.policies import load_demo_policies
 
-    out = data_dir / "demo-registries"
-    echo(f"正在生成 {persons} 人的演示登记数据到 {out} …")
-    county = generate_county(out, persons=persons, seed=2721)
-    load_demo_registries(county.files, echo=echo)
+        echo("正在载入塔河县补贴政策清单 …")
+        load_demo_policies()
+        from yikatong.demo.generator import generate_county
+
+        out = data_dir / "demo-registries"
+        echo(f"正在生成 {persons} 人的演示登记数据到 {out} …")
+        county = generate_county(out, persons=persons, seed=2721)
+        load_demo_registries(county.files, echo=echo)
     from yikatong.demo.rosters import load_demo_rosters
 
-    echo("正在建立高龄津贴申报名册并运行核查（永丰村9月已审批、10月公示中；新建村10月待主管部门审批）…")
-    load_demo_rosters(deaths_file=county.files["deaths"], out_dir=out)
+    echo(
+        "正在建立高龄津贴申报名册并运行核查（永丰村9月已审批、10月公示中；新建村10月待主管部门审批、"
+        "11月公示期满待乡镇审核）…"
+    )
+    load_demo_rosters(deaths_file=county.files["deaths"], out_dir=out, clock=clock)
     from yikatong.demo.auditor import write_auditor_files
 
     write_auditor_files(out, out / "auditor")

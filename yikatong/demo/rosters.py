@@ -4,6 +4,7 @@
   民政局's updated death registry and a card reported lost gave two blocking findings (DECEASED,
   CARD_INACTIVE); the department confirmed both (the lines went back to the village) and then approved.
 - 永丰村 October: rolled over from September and in public notice now (the public portal shows it).
+- 新建村 November: its public notice ended two days ago; waiting for township_tahe's review (乡镇审核).
 - 新建村 October: reviewed by the township, waiting for 民政局's approval past its deadline, with blocking
   findings open: a frozen card, and an elder who moved in last month and has no social security card yet
   (declared with the 银行账号 empty, NO_CARD): sign in as hrss to record his card, as dept_civil to settle the
@@ -20,13 +21,13 @@ from decimal import Decimal
 from pathlib import Path
 
 import polars as pl
-from django.utils import timezone
 
 from yikatong.accounts.models import User
 from yikatong.checks.models import Finding, FindingState, RunKind
 from yikatong.checks.platform import LineSet
 from yikatong.checks.services import check_roster, check_run, finding_settle, sample_draw
 from yikatong.core.periods import Period
+from yikatong.demo.clock import StoryClock
 from yikatong.registry.imports import registry_import
 from yikatong.registry.models import CardStatus, Person, SocialSecurityCard
 from yikatong.registry.services import card_change_status
@@ -45,14 +46,18 @@ def _elders(village: str, period: str) -> list[Person]:
     )
 
 
-def _declared(clerk: User, village: str, period: str, people: list[Person]) -> Roster:
-    """A roster of these people, submitted, noticed for its seven days (in the demo's past) and closed."""
-    roster = services.roster_create(user=clerk, policy_code="GLJT", period=period, village_code=village)
-    for person in people:
-        services.roster_line_add(user=clerk, roster=roster, person=person, quantity=Decimal(1))
-    services.roster_submit(user=clerk, roster=roster)
-    Roster.objects.filter(pk=roster.pk).update(publicity_end=timezone.now() - dt.timedelta(minutes=1))
-    return services.publicity_close(user=clerk, roster=Roster.objects.get(pk=roster.pk))
+def _declared(
+    clerk: User, village: str, period: str, people: list[Person], clock: StoryClock, start: int
+) -> Roster:
+    """A roster of these people, created and submitted ``start`` days ago, its seven days of public notice
+    run out, and closed by the clerk that afternoon."""
+    with clock.days_ago(start):
+        roster = services.roster_create(user=clerk, policy_code="GLJT", period=period, village_code=village)
+        for person in people:
+            services.roster_line_add(user=clerk, roster=roster, person=person, quantity=Decimal(1))
+        services.roster_submit(user=clerk, roster=roster)
+    with clock.days_ago(start - 7, hour=17):
+        return services.publicity_close(user=clerk, roster=Roster.objects.get(pk=roster.pk))
 
 
 def _card_of(person: Person) -> SocialSecurityCard | None:
@@ -92,8 +97,9 @@ def _newcomer(out_dir: Path) -> Person:
     return Person.objects.get(name=name, village_id=XINJIAN, birth_date=dt.date.fromisoformat(birth))
 
 
-def load_demo_rosters(*, deaths_file: Path, out_dir: Path) -> None:
-    """The rosters, checks and settlements described in the module's docstring."""
+def load_demo_rosters(*, deaths_file: Path, out_dir: Path, clock: StoryClock | None = None) -> None:
+    """The rosters, checks and settlements described in the module's docstring, each on its own day."""
+    clock = clock or StoryClock()
     clerk = User.objects.get(username="clerk_yongfeng")
     township = User.objects.get(username="township_tahe")
     department = User.objects.get(username="dept_civil")
@@ -101,47 +107,65 @@ def load_demo_rosters(*, deaths_file: Path, out_dir: Path) -> None:
     finance = User.objects.get(username="finance")
     auditor = User.objects.get(username="auditor")
 
+    # 永丰村 September: declared 72 days ago, noticed, reviewed, checked, settled and approved.
     elders = [p for p in _elders(VILLAGE, "2026-09") if _card_of(p) is not None]
-    september = _declared(clerk, VILLAGE, "2026-09", elders)
-    services.township_finish(user=township, roster=september, accept_pending=True)
-    _died([(elders[0], "2026-08-12")], deaths_file, out_dir, "2026-10")
-    if len(elders) > 1:
-        card = _card_of(elders[1])
-        assert card is not None
-        card_change_status(user=hrss, card=card, status=CardStatus.LOST, reason="本人电话挂失")
-    check_roster(user=department, roster=september)
-    reasons = {
-        "DECEASED": "经民政所核实，该老人已于8月去世，停发并退回村委会",
-        "CARD_INACTIVE": "社保卡已挂失，退回村里补卡后补报",
-    }
-    for finding in Finding.objects.filter(roster=september, blocking=True, state=FindingState.OPEN):
-        reason = reasons.get(finding.rule, "已逐项核实，退回村委会更正")
-        finding_settle(user=department, finding=finding, outcome=FindingState.CONFIRMED, reason=reason)
-    services.roster_approve(user=department, roster=Roster.objects.get(pk=september.pk))
+    september = _declared(clerk, VILLAGE, "2026-09", elders, clock, 72)
+    with clock.days_ago(62):
+        services.township_finish(user=township, roster=september, accept_pending=True)
+    with clock.days_ago(60):
+        _died([(elders[0], "2026-08-12")], deaths_file, out_dir, "2026-10")
+        if len(elders) > 1:
+            card = _card_of(elders[1])
+            assert card is not None
+            card_change_status(user=hrss, card=card, status=CardStatus.LOST, reason="本人电话挂失")
+    with clock.days_ago(58):
+        check_roster(user=department, roster=september)
+        reasons = {
+            "DECEASED": "经民政所核实，该老人已于8月去世，停发并退回村委会",
+            "CARD_INACTIVE": "社保卡已挂失，退回村里补卡后补报",
+        }
+        for finding in Finding.objects.filter(roster=september, blocking=True, state=FindingState.OPEN):
+            reason = reasons.get(finding.rule, "已逐项核实，退回村委会更正")
+            finding_settle(user=department, finding=finding, outcome=FindingState.CONFIRMED, reason=reason)
+        services.roster_approve(user=department, roster=Roster.objects.get(pk=september.pk))
 
-    october = services.roster_create(user=clerk, policy_code="GLJT", period="2026-10", village_code=VILLAGE)
-    services.roster_prefill(user=clerk, roster=october)
-    services.roster_submit(user=clerk, roster=october)
-
+    # 新建村 October: a newcomer registered, declared 25 days ago; the township finished 14 days ago, so
+    # 民政局's 10 days ran out 4 days ago: the monitoring page shows it overdue (LATE).
     xinjian_clerk = User.objects.get(username="clerk_xinjian")
+    with clock.days_ago(26):
+        newcomer = _newcomer(out_dir)
     others = [p for p in _elders(XINJIAN, "2026-10") if _card_of(p) is not None][:12]
-    xinjian = _declared(xinjian_clerk, XINJIAN, "2026-10", [*others, _newcomer(out_dir)])
-    if others:
-        card = _card_of(others[-1])
-        assert card is not None
-        card_change_status(user=hrss, card=card, status=CardStatus.FROZEN, reason="法院协助冻结")
-    services.township_finish(user=township, roster=xinjian, accept_pending=True)
-    # 民政局 should have approved two days ago: the monitoring page shows it overdue (LATE).
-    Roster.objects.filter(pk=xinjian.pk).update(deadline=timezone.now() - dt.timedelta(days=2))
+    xinjian = _declared(xinjian_clerk, XINJIAN, "2026-10", [*others, newcomer], clock, 25)
+    with clock.days_ago(15):
+        if others:
+            card = _card_of(others[-1])
+            assert card is not None
+            card_change_status(user=hrss, card=card, status=CardStatus.FROZEN, reason="法院协助冻结")
+    with clock.days_ago(14):
+        services.township_finish(user=township, roster=xinjian, accept_pending=True)
+
+    # 新建村 November: declared 10 days ago, its notice over two days ago: township_tahe reviews it now.
+    november = [p for p in _elders(XINJIAN, "2026-11") if _card_of(p) is not None][:8]
+    _declared(xinjian_clerk, XINJIAN, "2026-11", november, clock, 10)
+
+    # 永丰村 October: rolled over from September three days ago, in public notice now (the public portal).
+    with clock.days_ago(3):
+        october = services.roster_create(
+            user=clerk, policy_code="GLJT", period="2026-10", village_code=VILLAGE
+        )
+        services.roster_prefill(user=clerk, roster=october)
+        services.roster_submit(user=clerk, roster=october)
 
     # 民政局's next update: another elder had died in August, after September was approved and paid.
-    if len(elders) > 2:
-        _died([(elders[0], "2026-08-12"), (elders[2], "2026-08-28")], deaths_file, out_dir, "2026-11")
-    check_run(line_set=LineSet(periods=("2026-10",)), user=finance, region_code=COUNTY)
-    audit = check_run(
-        line_set=LineSet(periods=("2026-09", "2026-10"), states=(LineState.APPROVED,)),
-        kind=RunKind.POSTHOC,
-        user=auditor,
-        region_code=COUNTY,
-    )
-    sample_draw(user=auditor, run=audit, size=5, seed=2026)
+    with clock.days_ago(1):
+        if len(elders) > 2:
+            _died([(elders[0], "2026-08-12"), (elders[2], "2026-08-28")], deaths_file, out_dir, "2026-11")
+    with clock.days_ago(0):
+        check_run(line_set=LineSet(periods=("2026-10",)), user=finance, region_code=COUNTY)
+        audit = check_run(
+            line_set=LineSet(periods=("2026-09", "2026-10"), states=(LineState.APPROVED,)),
+            kind=RunKind.POSTHOC,
+            user=auditor,
+            region_code=COUNTY,
+        )
+        sample_draw(user=auditor, run=audit, size=5, seed=2026)
