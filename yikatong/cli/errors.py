@@ -114,7 +114,8 @@ def explain(exc: BaseException) -> Refusal | None:
         zh, en = database_label()
         reason = _first_line(str(exc))
         return Refusal(
-            f"{zh} 无法使用：{reason}（数据库不可达，或尚未用 yikatong manage migrate 或 yikatong demo 建表）",
+            f"{zh} 无法使用：{reason}"
+            "（数据库不可达，或尚未用 yikatong manage migrate 或 yikatong demo 建表）",
             f"{en} cannot be used: {reason} (unreachable, or not yet created by yikatong manage migrate"
             " or yikatong demo)",
         )
