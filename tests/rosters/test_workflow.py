@@ -121,6 +121,32 @@ def test_publicity_cannot_end_early_or_with_open_objections(world: World, roster
     assert roster.state == workflow.PUBLICIZED
 
 
+def test_an_upheld_objection_against_the_whole_roster_sends_it_back_for_a_new_notice(
+    world: World, roster: Roster
+) -> None:
+    clerk = world.user("village_clerk", "village_a")
+    services.roster_submit(user=clerk, roster=roster)
+    whole = services.objection_lodge(roster=roster, text="名册漏报了本村多位老人", channel="public")
+    other = services.objection_lodge(
+        roster=roster, line=roster.lines.first(), text="此人已迁出", channel="public"
+    )
+    services.objection_settle(user=clerk, objection=whole, upheld=True, settlement="核实属实，补报后重新公示")
+    roster.refresh_from_db()
+    assert roster.state == workflow.RETURNED and roster.lines.exclude(state=LineState.REMOVED).count() == 3
+    assert roster.events.last().comment == "对整个名册的公示异议成立：核实属实，补报后重新公示"
+    # Corrected and submitted again, it is noticed for a new seven days; the other objection is still heard.
+    services.roster_submit(user=clerk, roster=roster)
+    roster.refresh_from_db()
+    assert roster.state == workflow.PUBLICIZING and roster.publicity_end > timezone.now() + dt.timedelta(
+        days=6
+    )
+    with pytest.raises(ValidationError, match="未处理的公示异议"):
+        services.publicity_close(
+            user=clerk, roster=roster, now=roster.publicity_end + dt.timedelta(minutes=1)
+        )
+    services.objection_settle(user=clerk, objection=other, upheld=False, settlement="经核实仍在本村居住")
+
+
 def test_lines_are_reviewed_once_and_rejections_need_a_reason(world: World, roster: Roster) -> None:
     _publicized(world, roster)
     township = world.user("township_reviewer", "a")

@@ -325,7 +325,8 @@ def objection_lodge(*, roster: Roster, text: str, channel: str, line: RosterLine
 
 @transaction.atomic
 def objection_settle(*, user: Any, objection: Objection, upheld: bool, settlement: str) -> Objection:
-    """The village settles an objection: upheld removes the line; dismissed needs a reason."""
+    """The village settles an objection, always with its reasons: upheld against a line removes the line;
+    upheld against the whole roster sends the roster back to the village for correction and a new notice."""
     roster = _locked(user, objection.roster, "objection.settle")
     objection = Objection.objects.select_for_update().get(pk=objection.pk)
     if objection.state != ObjectionState.OPEN:
@@ -345,9 +346,18 @@ def objection_settle(*, user: Any, objection: Objection, upheld: bool, settlemen
         action="roster.objection_settle",
         obj=objection,
         region_code=roster.village_id,
-        after={"state": objection.state, "settlement": objection.settlement},
+        after={
+            "state": objection.state,
+            "settlement": objection.settlement,
+            "whole_roster": objection.line_id is None,
+        },
         actor=user,
     )
+    if upheld and objection.line is None:
+        # The whole roster is in question: it goes back to the village, to be corrected and noticed anew.
+        deadline = timezone.now() + _days(roster.policy_version.review_days)
+        comment = f"对整个名册的公示异议成立：{objection.settlement}"
+        _move(roster, workflow.RETURNED, user=user, deadline=deadline, comment=comment)
     return objection
 
 

@@ -28,6 +28,8 @@ MOVES: dict[tuple[str, str], str] = {
     (RETURNED, SUBMITTED): "roster.submit",
     (SUBMITTED, PUBLICIZING): "roster.submit",
     (PUBLICIZING, PUBLICIZED): "publicity.close",
+    # An objection against the whole roster, upheld: the village corrects it and notices it again.
+    (PUBLICIZING, RETURNED): "objection.settle",
     (PUBLICIZED, TOWNSHIP_REVIEWED): "roster.review",
     (PUBLICIZED, RETURNED): "roster.review",
     (TOWNSHIP_REVIEWED, APPROVED): "roster.approve",
