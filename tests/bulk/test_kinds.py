@@ -6,6 +6,7 @@ import polars as pl
 import pytest
 
 from tests.bulk.factories import TODAY, id_number
+from yikatong.bulk import RegionScope, region_code_error
 from yikatong.bulk.kinds import LOST_TO_EXCEL, Context, check_cells
 from yikatong.bulk.schemas import SCHEMAS, Column
 
@@ -329,3 +330,41 @@ def test_shortcuts_give_the_full_check_results(kind: str, name: str, context: Co
         check_cells(plain, column, context).rows()
         == check_cells(plain, column, context, shortcuts=False).rows()
     )
+
+
+SCOPE = RegionScope.of(
+    [
+        ("232722000000", "塔河县", False),
+        ("232722100000", "塔河镇", False),
+        ("232722100201", "永丰村", True),
+        ("232722201202", "安罗村", True),
+    ],
+    ["232722100201"],
+)
+
+
+def test_village_codes_outside_the_users_area_are_told_from_unknown_ones() -> None:
+    assert_accepts("persons", "village_code", {"232722100201": "232722100201"}, Context(TODAY, regions=SCOPE))
+    assert_refuses(
+        "persons",
+        "village_code",
+        {
+            "232722201202": "区划代码 232722201202（安罗村）不在您的管辖范围内",
+            "232722100000": "区划代码 232722100000（塔河镇）不是村级区划代码",
+            "232722999999": "区划代码 232722999999 不存在",
+            "23272210020": "应为12位数字的村级区划代码",
+        },
+        Context(TODAY, regions=SCOPE),
+    )
+
+
+def test_region_code_error_checks_a_whole_column_for_other_imports() -> None:
+    codes = pl.DataFrame({"village_code": ["232722100201", "232722201202", "232722999999", None]})
+    errors = codes.select(region_code_error(pl.col("village_code"), SCOPE)).to_series().to_list()
+    assert errors == [
+        None,
+        "区划代码 232722201202（安罗村）不在您的管辖范围内",
+        "区划代码 232722999999 不存在",
+        None,
+    ]
+    assert SCOPE.villages_in_area().to_list() == ["232722100201"]

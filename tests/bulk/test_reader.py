@@ -23,7 +23,7 @@ from tests.bulk.factories import (
     write_text,
     write_xlsx,
 )
-from yikatong.bulk import SCHEMAS, ParsedTable, UnreadableFile, read_table
+from yikatong.bulk import SCHEMAS, ParsedTable, RegionScope, UnreadableFile, read_table
 from yikatong.bulk.headers import header_key
 
 REPO = Path(__file__).resolve().parents[2]
@@ -626,6 +626,32 @@ def test_repeated_keys_of_each_registry(
 ) -> None:
     parsed = read(write_csv(tmp_path, [header, first, second]), kind)
     assert reasons(parsed) == {3: reason}
+
+
+def test_village_codes_outside_the_area_on_every_path(tmp_path: Path) -> None:
+    # 1,500 rows of three codes take the path that checks each distinct value once; three rows the full one.
+    scope = RegionScope.of(
+        [(VILLAGE, "十八站村", True), ("232722201202", "安罗村", True)], permitted=[VILLAGE]
+    )
+    codes = [VILLAGE, "232722201202", "232722999201"]
+    expected = {1: None, 2: "村代码：区划代码 232722201202（安罗村）不在您的管辖范围内",
+                0: "村代码：区划代码 232722999201 不存在"}  # fmt: skip
+    for count in (1_500, 3):
+        rows = [
+            person(id_number(f"19{50 + n // 365:02d}0101", sequence=n % 365 + 1), village=codes[n % 3])
+            for n in range(count)
+        ]
+        parsed = read_table(
+            write_csv(tmp_path, [PERSONS_HEADER, *rows], name=f"{count}.csv"),
+            "persons",
+            today=TODAY,
+            regions=scope,
+        )
+        got = reasons(parsed)
+        assert {row_no: got.get(row_no) for row_no in range(2, count + 2)} == {
+            row_no: expected[(row_no - 1) % 3] for row_no in range(2, count + 2)
+        }
+        assert parsed.rows.height == count // 3
 
 
 def test_unknown_village_and_bank_codes(tmp_path: Path) -> None:

@@ -7,9 +7,10 @@ from pathlib import Path
 import polars as pl
 import pytest
 from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from tests.support.registry import banks, frame_of, id_number, make_card, make_person, write_csv
-from tests.support.world import VILLAGE_A, VILLAGE_B, World
+from tests.support.world import TOWN_B, VILLAGE_A, VILLAGE_B, World
 from yikatong.audit.models import AuditEvent
 from yikatong.core.fields import blind_index
 from yikatong.core.restrict import AccessDenied
@@ -131,6 +132,51 @@ def test_a_village_clerk_imports_only_their_own_village(tmp_path: Path, world: W
     assert list(Person.objects.values_list("name", flat=True)) == ["本村人"]
     with pytest.raises(AccessDenied):
         registry_import(kind="cards", path=path, user=clerk)
+
+
+def test_a_code_outside_the_users_area_says_so_and_an_unknown_one_does_not_exist(
+    tmp_path: Path, world: World
+) -> None:
+    clerk = world.user("village_clerk", "village_a")
+    rows = [
+        [id_number(), "本村人", VILLAGE_A, "H-1", "户主", ""],
+        [id_number(), "外村人", VILLAGE_B, "H-2", "户主", ""],
+        [id_number(), "乡里人", TOWN_B, "H-3", "户主", ""],
+        [id_number(), "无此村", "232722999999", "H-4", "户主", ""],
+    ]
+    batch = registry_import(
+        kind="persons",
+        path=write_csv(tmp_path / "p.csv", PERSON_HEADER, rows),
+        user=clerk,
+        accept_partial=True,
+    )
+    assert (batch.inserted, batch.rejected) == (1, 3)
+    report = frame_of(Path(batch.report_csv))
+    assert dict(zip(report["行号"], report["错误原因"], strict=True)) == {
+        "3": "村代码：区划代码 232722201202（安罗村）不在您的管辖范围内",
+        "4": "村代码：区划代码 232722201000（依西肯乡）不是村级区划代码",
+        "5": "村代码：区划代码 232722999999 不存在",
+    }
+    # The county's own import of the same file knows every village: only the township and the unknown code
+    # are refused.
+    county_batch = registry_import(
+        kind="persons", path=write_csv(tmp_path / "p.csv", PERSON_HEADER, rows), user=None, dry_run=True
+    )
+    assert county_batch.rejected == 2
+
+
+def test_region_codes_are_checked_as_sets_whatever_the_number_of_rows(tmp_path: Path, world: World) -> None:
+    clerk = world.user("village_clerk", "village_a")
+
+    def queries(count: int) -> int:
+        rows = [[id_number(), "外村人", VILLAGE_B, f"H-{n}", "户主", ""] for n in range(count)]
+        path = write_csv(tmp_path / f"{count}.csv", PERSON_HEADER, rows)
+        with CaptureQueriesContext(connection) as captured:
+            batch = registry_import(kind="persons", path=path, user=clerk, dry_run=True)
+        assert batch.rejected == count
+        return len(captured)
+
+    assert queries(2) == queries(60)
 
 
 CARD_HEADER = ["身份证号", "持卡人姓名", "开户银行代码", "银行账号", "卡状态"]

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 import polars as pl
 
 from yikatong.bulk.idnumbers import id_number_errors, id_number_steps, valid_ymd, ymd_number
+from yikatong.bulk.regions import UNKNOWN_REGION, RegionScope, region_code_error
 from yikatong.bulk.schemas import Column
 
 EMPTY = "不能为空"
@@ -56,6 +57,8 @@ class Context:
 
     today: dt.date
     known_villages: pl.Series | None = None
+    # Every region and the user's area: a village code outside it is told apart from one that does not exist.
+    regions: RegionScope | None = None
     known_banks: pl.Series | None = None
     excel: bool = False
 
@@ -178,7 +181,7 @@ def canonical_pattern(column: Column, context: Context) -> str | None:
         return TEXT_AS_IS
     if kind == "name":
         return NAME_AS_IS
-    if kind == "village_code" and context.known_villages is None:
+    if kind == "village_code" and context.known_villages is None and context.regions is None:
         return r"^[0-9]{12}$"
     if kind == "bank_code" and context.known_banks is None:
         return r"^[0-9]{3,12}$"
@@ -314,9 +317,16 @@ def _date(cell: str, column: Column, context: Context) -> Checked:
 
 
 def _village_code(cell: str, column: Column, context: Context) -> Checked:
-    return _code(
-        cell, r"^[0-9]{12}$", "应为12位数字的村级区划代码", context.known_villages, "区划代码 {} 不存在"
+    malformed = "应为12位数字的村级区划代码"
+    if context.regions is None:
+        return _code(cell, r"^[0-9]{12}$", malformed, context.known_villages, UNKNOWN_REGION)
+    code = f"{cell}:code"
+    error = (
+        pl.when(~pl.col(code).str.contains(r"^[0-9]{12}$"))
+        .then(pl.lit(malformed))
+        .otherwise(region_code_error(pl.col(code), context.regions))
     )
+    return Checked(pl.col(code), error, [{code: pl.col(cell).str.replace_all(r"\s", "")}])
 
 
 def _bank_code(cell: str, column: Column, context: Context) -> Checked:

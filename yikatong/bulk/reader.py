@@ -24,6 +24,7 @@ from yikatong.bulk.errors import UnreadableFile
 from yikatong.bulk.headers import HeaderMatch, blank_header_label, find_header, header_score, match_headers
 from yikatong.bulk.kinds import Context, check_series
 from yikatong.bulk.loading import HEADER_SEARCH_ROWS, RawTable, load
+from yikatong.bulk.regions import RegionScope
 from yikatong.bulk.report import REASON, write_error_report
 from yikatong.bulk.rules import REASONS, add_reason, derive_and_compare, repeated_keys
 from yikatong.bulk.schemas import KEYS, SCHEMAS, Column
@@ -58,6 +59,7 @@ def read_table(
     *,
     source_name: str | None = None,
     known_villages: Collection[str] | None = None,
+    regions: RegionScope | None = None,
     known_banks: Collection[str] | None = None,
     sheet: str | int | None = None,
     today: dt.date | None = None,
@@ -69,7 +71,8 @@ def read_table(
     ``columns`` (default: all) names the schema columns the caller will use: only they and the kind's key
     are checked and returned, so a row is refused only for what those cells hold. The file must still
     have every required header. The offline audit reads registries this way; imports read everything.
-    ``keep_every_row``: see the module's docstring.
+    ``keep_every_row``: see the module's docstring. ``regions`` (every region and the user's area) checks
+    village codes as ``known_villages`` does and tells a code outside the user's area from an unknown one.
     """
     if kind not in SCHEMAS:
         raise ValueError(f"unknown table kind {kind!r}; expected one of {', '.join(SCHEMAS)}")
@@ -87,6 +90,7 @@ def read_table(
         today=today or dt.date.today(),
         known_villages=None if known_villages is None else pl.Series(list(known_villages), dtype=pl.String),
         known_banks=None if known_banks is None else pl.Series(list(known_banks), dtype=pl.String),
+        regions=regions,
         excel=excel,
     )
     checked = _check(data, kept_schema, match, context, spare, note_unreadable=keep_every_row)

@@ -23,6 +23,7 @@ from django.utils import timezone
 from yikatong.accounts.permissions import authorize
 from yikatong.audit.services import audit_record
 from yikatong.bulk.reader import ParsedTable, UnreadableFile, read_table
+from yikatong.bulk.regions import RegionScope
 from yikatong.bulk.schemas import SCHEMAS
 from yikatong.core.crypto import key_ring
 from yikatong.core.models import Region, RegionLevel, county
@@ -116,14 +117,14 @@ def registry_import(
         region_code=region_code or _county_code(),
     )
     progress(0, 3, f"正在读取并校验“{name}”", force=True)
-    villages = _villages_for(user)
+    regions = import_region_scope(user)
     banks = set(AgentBank.objects.filter(active=True).values_list("code", flat=True))
     try:
         table = read_table(
             path,
             kind,
             source_name=name,
-            known_villages=villages,
+            regions=regions,
             known_banks=banks,
             today=timezone.localdate(),
         )
@@ -224,11 +225,20 @@ def _county_code() -> str:
     return served.code if served is not None else ""
 
 
-def _villages_for(user: Any) -> set[str]:
+def import_region_scope(user: Any) -> RegionScope:
+    """Every region of the platform and the villages whose data the user may change (all, for the system).
+
+    Two whole-table reads, whatever the size of the file: the rows' codes are then checked against both
+    as columns (bulk.regions), so a code of another village says that it is outside the user's area.
+    """
+    regions = Region.objects.values_list("code", "name", "level")
     villages = Region.objects.filter(level=RegionLevel.VILLAGE)
     if user is not None:
         villages = villages.restrict(user, "change")
-    return set(villages.values_list("code", flat=True))
+    return RegionScope.of(
+        ((code, name, level == RegionLevel.VILLAGE) for code, name, level in regions),
+        villages.values_list("code", flat=True),
+    )
 
 
 def _bidx(frame: pl.DataFrame, column: str, context: str) -> pl.Series:
