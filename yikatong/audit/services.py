@@ -5,22 +5,37 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from django.apps import apps
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import models, transaction
 from django.utils import timezone, translation
 
 from yikatong.audit.domain.chain import GENESIS, event_digest
+from yikatong.audit.domain.changes import name_is_personal
 from yikatong.audit.models import AuditChainHead, AuditEvent
 from yikatong.core.context import current_actor
 from yikatong.core.masking import mask_record
 
 
-def _jsonable(record: Mapping[str, Any] | None) -> dict[str, Any] | None:
+def _has_own_name(object_type: str) -> bool:
+    try:
+        model = apps.get_model(object_type)
+    except (LookupError, ValueError):
+        return False
+    return any(field.name == "name" for field in model._meta.get_fields())
+
+
+def _jsonable(record: Mapping[str, Any] | None, *, object_type: str) -> dict[str, Any] | None:
     if record is None:
         return None
+    masked = mask_record(dict(record))
+    # mask_record takes every ``name`` for a person's; a policy's or a region's own name is not (高龄补贴
+    # was logged as 高**贴).
+    if "name" in record and not name_is_personal(object_type, has_own_name=_has_own_name(object_type)):
+        masked["name"] = record["name"]
     out: dict[str, Any] = {}
-    for key, value in mask_record(dict(record)).items():
+    for key, value in masked.items():
         if isinstance(value, (str, int, bool)) or value is None or isinstance(value, (list, dict)):
             out[key] = value
         else:
@@ -43,8 +58,9 @@ def audit_record(
 ) -> AuditEvent:
     """Append one event to the chain; call it inside the transaction of the change it records.
 
-    Sensitive fields of ``before``/``after`` (ID numbers, phones, accounts, names) are masked here, so a
-    caller cannot leak them into the log by mistake.
+    Sensitive fields of ``before``/``after`` (ID numbers, phones, accounts, persons' names) are masked here,
+    so a caller cannot leak them into the log by mistake; the object's own name, where it is no person (a
+    policy, a region, a bank), stays readable.
     """
     ctx = current_actor()
     if actor is None and ctx.user_id is not None:
@@ -76,8 +92,8 @@ def audit_record(
             object_id=object_id,
             object_repr=object_repr[:200],
             region_code=region_code,
-            before=_jsonable(before),
-            after=_jsonable(after),
+            before=_jsonable(before, object_type=object_type),
+            after=_jsonable(after, object_type=object_type),
             prev_hash=head.last_hash,
         )
         event.hash = event_digest(event.digest_payload())
