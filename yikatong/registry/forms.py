@@ -32,6 +32,7 @@ class CardForm(forms.Form):
     account_no = forms.CharField(label=_("银行账号"), max_length=40)
     holder_name = forms.CharField(label=_("持卡人姓名"), max_length=32)
     card_no = forms.CharField(label=_("社保卡号"), max_length=32, required=False)
+    reason = forms.CharField(label=_("理由（此人有死亡登记时必填）"), max_length=200, required=False)
 
 
 class CardStatusForm(forms.Form):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -94,6 +95,18 @@ class RegistryHit:
 def latest_snapshot(kind: str) -> RegistrySnapshot | None:
     """The snapshot of a kind imported last: the one the platform compares with (older ones stay readable)."""
     return RegistrySnapshot.objects.filter(kind=kind).order_by("-uploaded_at", "-pk").first()
+
+
+def deaths_of(id_bidxs: Iterable[str]) -> dict[str, str]:
+    """For the persons (by blind index) the latest death registry lists: the registry's words, as the
+    DECEASED rule says them ("据民政局死亡登记，已于2026-08-12死亡"). One query however many persons."""
+    latest = latest_snapshot(RegistryKind.DEATHS)
+    keys = [key for key in set(id_bidxs) if key]
+    if latest is None or not keys:
+        return {}
+    found = DeathRecord.objects.filter(snapshot=latest, id_bidx__in=keys).values_list("id_bidx", "death_date")
+    source = latest.source or latest.get_kind_display()
+    return {key: f"据{source}，已于{day:%Y-%m-%d}死亡" for key, day in found}
 
 
 def person_registry_hits(person: Person) -> list[RegistryHit]:

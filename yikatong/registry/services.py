@@ -15,6 +15,7 @@ from yikatong.audit.services import audit_record
 from yikatong.core.fields import blind_index
 from yikatong.registry.domain.cards import CARD_COLUMNS, FIELD_OF, card_refusal
 from yikatong.registry.models import AgentBank, CardChange, CardStatus, Person, SocialSecurityCard
+from yikatong.registry.selectors import deaths_of
 
 
 @transaction.atomic
@@ -32,11 +33,30 @@ def agent_bank_save(*, user: Any, bank: AgentBank, changes: dict[str, Any]) -> A
 
 @transaction.atomic
 def card_register(
-    *, user: Any, person: Person, bank: AgentBank, account_no: str, holder_name: str, card_no: str = ""
+    *,
+    user: Any,
+    person: Person,
+    bank: AgentBank,
+    account_no: str,
+    holder_name: str,
+    card_no: str = "",
+    reason: str = "",
 ) -> SocialSecurityCard:
-    """Record a person's card account; a card they already hold is closed and kept as history (换卡)."""
+    """Record a person's card account; a card they already hold is closed and kept as history (换卡).
+
+    A person the latest death registry lists gets no new card unless HRSS says why (a wrong death record
+    being corrected, say): a card for the dead is how subsidies keep flowing to someone else.
+    """
     authorize(user, "card.register", person)
     person = Person.objects.select_for_update().get(pk=person.pk)
+    death = deaths_of([person.id_bidx]).get(person.id_bidx)
+    if death and not reason.strip():
+        raise ValidationError(
+            {
+                "reason": f"此人{death}，不能为其登记新卡；"
+                "如登记有误确需办理，请在“理由”中说明（将记入审计日志）"
+            }
+        )
     account_no = "".join(account_no.split()).replace("-", "")
     if not account_no.isdigit() or not 8 <= len(account_no) <= 32:
         raise ValidationError({"account_no": "银行账号应为8至32位数字"})
@@ -69,7 +89,13 @@ def card_register(
         action="card.register",
         obj=card,
         region_code=person.village_id,
-        after={"person": person.pk, "bank": bank.code, "account_no": account_no, "status": card.status},
+        after={
+            "person": person.pk,
+            "bank": bank.code,
+            "account_no": account_no,
+            "status": card.status,
+            **({"death_record": death, "reason": reason.strip()} if death else {}),
+        },
         actor=user,
     )
     return card

@@ -34,6 +34,7 @@ from yikatong.core.tables import insert_frame, read_frame, staging_table
 from yikatong.core.uploads import save_error_report
 from yikatong.policies.domain.amount import Beneficiary, Standard, standard_amount
 from yikatong.policies.selectors import standard_of
+from yikatong.registry.selectors import deaths_of
 from yikatong.rosters.domain import workflow
 from yikatong.rosters.models import CARD_ACCOUNT_INDEX, LineState, Roster
 
@@ -261,8 +262,10 @@ def _yuan(fen: int | None) -> str:
 def _good_preview(lines: pl.DataFrame) -> list[dict[str, Any]]:
     """The first valid lines as the clerk checks them before confirming: names and ID numbers masked."""
     shown = []
-    for row in lines.head(PREVIEW_ROWS).iter_rows(named=True):
-        notes = []
+    head = lines.head(PREVIEW_ROWS)
+    deaths = deaths_of(head.get_column("id_bidx").to_list()) if head.height else {}
+    for row in head.iter_rows(named=True):
+        notes = [deaths[row["id_bidx"]]] if row["id_bidx"] in deaths else []
         if row["amount_differs"]:
             notes.append("申报金额与标准不符")
         if row["ineligible_reason"]:

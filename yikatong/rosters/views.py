@@ -23,7 +23,7 @@ from yikatong.core.money import InvalidAmount, yuan_to_fen
 from yikatong.core.restrict import AccessDenied
 from yikatong.core.web import posted_id, show_refusal
 from yikatong.policies.selectors import published_in_force
-from yikatong.registry.selectors import person_search
+from yikatong.registry.selectors import deaths_of, person_search
 from yikatong.rosters import selectors, services, tasks
 from yikatong.rosters.domain import workflow
 from yikatong.rosters.imports import roster_template_xlsx
@@ -107,7 +107,10 @@ def roster_new(request: HttpRequest) -> HttpResponse:
 def roster_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """One roster: facts, lines, objections, history, and the actions the user may take now."""
     roster = _roster(request, pk)
-    lines = roster.lines.select_related("person").prefetch_related("objections")
+    lines = list(roster.lines.select_related("person").prefetch_related("objections"))
+    deaths = deaths_of(line.person.id_bidx for line in lines)
+    for line in lines:
+        line.death = deaths.get(line.person.id_bidx, "")  # type: ignore[attr-defined]
     objections = roster.objections.select_related("line__person", "settled_by")
     events = roster.events.select_related("actor")
     context: dict[str, Any] = {
@@ -118,9 +121,7 @@ def roster_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "files": roster.files.all()[:20],
         "labels": workflow.LABELS,
         "may_edit": _may(request, "roster.edit", roster),
-        "may_prefill": _may(request, "roster.edit", roster)
-        and roster.state == workflow.DRAFT
-        and not lines.exists(),
+        "may_prefill": _may(request, "roster.edit", roster) and roster.state == workflow.DRAFT and not lines,
         "may_publicize": _may(request, "publicity.close", roster),
         "may_review": _may(request, "roster.review", roster),
         "may_approve": _may(request, "roster.approve", roster),
@@ -128,7 +129,7 @@ def roster_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "returned": LineState.RETURNED,
         "may_approve_corrections": allowed(request.user, "roster.approve")
         and roster.state == workflow.APPROVED
-        and lines.filter(state=LineState.ACCEPTED).exists(),
+        and any(line.state == LineState.ACCEPTED for line in lines),
         "pending": LineState.PENDING,
         "open": ObjectionState.OPEN,
         "may_settle": allowed(request.user, "finding.settle"),
@@ -192,6 +193,13 @@ def _add_line(request: HttpRequest, roster: Roster) -> None:
         account_no=request.POST.get("account_no", ""),
     )
     messages.success(request, _("已添加第%(n)s行") % {"n": line.line_no})
+    death = deaths_of([line.person.id_bidx]).get(line.person.id_bidx)
+    if death:
+        messages.warning(
+            request,
+            _("注意：第%(n)s行的人员%(death)s。请核实后再提交；审批前的核查（死亡人员冒领）会拦截此行。")
+            % {"n": line.line_no, "death": death},
+        )
 
 
 def _line(roster: Roster, request: HttpRequest) -> RosterLine:
@@ -215,6 +223,13 @@ def _act(request: HttpRequest, roster: Roster, action: str) -> None:
     elif action == "submit":
         services.roster_submit(user=user, roster=roster)
         messages.success(request, _("名册已提交，开始公示"))
+        lines = roster.lines.exclude(state=LineState.REMOVED).select_related("person")
+        dead = len(deaths_of(line.person.id_bidx for line in lines))
+        if dead:
+            messages.warning(
+                request,
+                _("名册中有%(n)s人在死亡登记中，请在公示期内核实并删除不应申报的人员。") % {"n": dead},
+            )
     elif action == "objection":
         line = _line(roster, request) if post.get("line") else None
         services.objection_lodge(
