@@ -9,7 +9,6 @@ import pytest
 from django.utils import timezone
 
 from yikatong.audit.models import AuditEvent
-
 from yikatong.checks.models import CheckRun, Finding, FindingState, RunKind
 from yikatong.demo.loader import load_demo_if_empty
 from yikatong.rosters.domain import workflow

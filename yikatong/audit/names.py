@@ -122,6 +122,11 @@ FIELD_NAMES: dict[str, str] = {
     "ok": gettext_noop("完整"),
     "periods": gettext_noop("发放期间"),
     "persons": gettext_noop("人员"),
+    # the outside registries, by kind (a check run's snapshots)
+    "cards": gettext_noop("社保卡账户"),
+    "deaths": gettext_noop("死亡登记"),
+    "cadres": gettext_noop("村干部及财政供养人员"),
+    "land": gettext_noop("土地承包"),
     "policy": gettext_noop("补贴项目"),
     "population": gettext_noop("总体行数"),
     "reason": gettext_noop("原因"),
