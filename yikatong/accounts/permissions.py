@@ -124,9 +124,7 @@ ACTIONS: dict[str, Action] = _actions(
         "roster.edit", "填报名册（添加、删除、上传、预填）", frozenset({VILLAGE}), VILLAGE_ROWS, writes=True
     ),
     Action("roster.submit", "提交名册并开始公示", frozenset({VILLAGE}), VILLAGE_ROWS, writes=True),
-    Action(
-        "roster.correct", "更正或撤回核查退回的行", frozenset({VILLAGE}), VILLAGE_ROWS, writes=True
-    ),
+    Action("roster.correct", "更正或撤回核查退回的行", frozenset({VILLAGE}), VILLAGE_ROWS, writes=True),
     Action("objection.record", "登记书面异议", frozenset({VILLAGE}), VILLAGE_ROWS, writes=True),
     Action("objection.settle", "处理公示异议", frozenset({VILLAGE}), VILLAGE_ROWS, writes=True),
     Action("publicity.close", "结束公示", frozenset({VILLAGE}), VILLAGE_ROWS, writes=True),
