@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import shutil
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, Page, sync_playwright
+from playwright.sync_api import Browser, Locator, Page, expect, sync_playwright
 from pytest_django.live_server_helper import LiveServer
 
 from tests.support.world import PASSWORD
@@ -73,3 +74,14 @@ def login(page: Page, live_server: LiveServer, username: str, password: str = PA
     page.locator("#id_password").fill(password)
     with page.expect_navigation():
         page.locator("form:has(#id_password) button[type=submit]").click()
+
+
+def wait_for_task(page: Page, worker_log: Path, timeout_ms: int = 60_000) -> Locator:
+    """The task page's block, once its run has finished in the worker (the worker's log on failure)."""
+    task = page.get_by_test_id("task")
+    try:
+        expect(task.locator('[data-field="status_display"]')).to_have_text("已完成", timeout=timeout_ms)
+    except AssertionError as exc:
+        log = worker_log.read_text(errors="replace")
+        raise AssertionError(f"{exc}\n--- worker log ---\n{log}") from exc
+    return task

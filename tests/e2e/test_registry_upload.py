@@ -9,7 +9,7 @@ import pytest
 from playwright.sync_api import Page, expect
 from pytest_django.live_server_helper import LiveServer
 
-from tests.e2e.conftest import login
+from tests.e2e.conftest import login, wait_for_task
 from tests.support.processes import worker_process
 from tests.support.registry import banks
 from tests.support.world import World
@@ -38,12 +38,7 @@ def test_hrss_uploads_persons_and_sees_the_progress_bar_finish(
         form.get_by_label("文件（CSV 或 Excel .xlsx）").set_input_files(str(files["persons"]))
         form.get_by_role("button", name="上传并导入").click()
         expect(page).to_have_url(re.compile(r"/tasks/[0-9a-f-]{36}/$"))
-        task = page.get_by_test_id("task")
-        try:
-            expect(task.locator('[data-field="status_display"]')).to_have_text("已完成", timeout=60_000)
-        except AssertionError as exc:
-            log = (tmp_path / "worker.log").read_text(errors="replace")
-            raise AssertionError(f"{exc}\n--- worker log ---\n{log}") from exc
+        task = wait_for_task(page, tmp_path / "worker.log")
         expect(task.get_by_role("progressbar")).to_have_attribute("aria-valuenow", "100")
         expect(task.locator('[data-field="summary"]')).to_contain_text("新增 300 条")
         ARTIFACTS.mkdir(exist_ok=True)

@@ -14,7 +14,7 @@ from django.core.exceptions import ValidationError
 from playwright.sync_api import Page, expect
 from pytest_django.live_server_helper import LiveServer
 
-from tests.e2e.conftest import login
+from tests.e2e.conftest import login, wait_for_task
 from tests.rosters.test_imports import HEADER, _line
 from tests.support.processes import worker_process
 from tests.support.registry import id_number, make_card, make_person, write_csv
@@ -54,12 +54,7 @@ def test_upload_a_roster_file_see_the_refused_row_and_load_the_rest(
         form.get_by_label("上传名册文件（CSV 或 Excel .xlsx）").set_input_files(str(path))
         form.get_by_role("button", name="上传并校验").click()
         expect(page).to_have_url(re.compile(r"/tasks/[0-9a-f-]{36}/$"))
-        task = page.get_by_test_id("task")
-        try:
-            expect(task.locator('[data-field="status_display"]')).to_have_text("已完成", timeout=60_000)
-        except AssertionError as exc:
-            log = (tmp_path / "worker.log").read_text(errors="replace")
-            raise AssertionError(f"{exc}\n--- worker log ---\n{log}") from exc
+        task = wait_for_task(page, tmp_path / "worker.log")
         task.get_by_role("link", name="查看校验结果").click()
         expect(page.get_by_test_id("file-rejected-rows")).to_contain_text("人员登记库中没有此人")
         expect(page.get_by_test_id("file-good-rows")).to_contain_text("王*英")

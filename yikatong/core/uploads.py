@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import uuid
 from pathlib import Path
 from typing import Any
@@ -22,6 +23,15 @@ def store_upload(upload: Any) -> Path:
         for chunk in upload.chunks():
             out.write(chunk)
     return path
+
+
+def file_sha256(path: Path) -> str:
+    """The SHA-256 of a stored file, read in blocks (a month's roster may be hundreds of MB)."""
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for chunk in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
 
 
 def save_error_report(rejected: pl.DataFrame, kind: str) -> tuple[str, str]:

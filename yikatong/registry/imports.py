@@ -28,7 +28,7 @@ from yikatong.bulk.schemas import SCHEMAS
 from yikatong.core.crypto import key_ring
 from yikatong.core.models import Region, RegionLevel, county
 from yikatong.core.tables import execute, insert_frame, read_frame, staging_table
-from yikatong.core.uploads import save_error_report
+from yikatong.core.uploads import file_sha256, save_error_report
 from yikatong.registry.domain.cards import card_refusal
 from yikatong.registry.models import (
     AgentBank,
@@ -57,14 +57,6 @@ class Outcome:
 
 def _no_progress(*args: Any, **kwargs: Any) -> None:
     return None
-
-
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for chunk in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
 
 
 def _now_db() -> tuple[str, Any]:
@@ -110,7 +102,7 @@ def registry_import(
     batch = ImportBatch(
         kind=kind,
         file_name=name[:200],
-        file_sha256=_sha256(path),
+        file_sha256=file_sha256(path),
         dry_run=dry_run,
         accept_partial=accept_partial,
         created_by=user,

@@ -6,7 +6,6 @@ the clerk watches the task page and then the file's page.
 
 from __future__ import annotations
 
-import hashlib
 from pathlib import Path
 from typing import Any
 
@@ -18,7 +17,7 @@ from django.utils import timezone
 from yikatong.accounts.permissions import authorize
 from yikatong.audit.services import audit_record
 from yikatong.bulk.errors import UnreadableFile
-from yikatong.core.uploads import store_upload
+from yikatong.core.uploads import file_sha256, store_upload
 from yikatong.rosters.domain import workflow
 from yikatong.rosters.imports import RosterUpload, check_may_upload, roster_upload
 from yikatong.rosters.models import Roster, RosterFile, UploadState
@@ -28,14 +27,6 @@ from yikatong.tasks.services import Progress, TaskFailure, task_start, tracked_t
 # The largest roster file the screen takes (a province's month is split by village or township).
 MB = 1024 * 1024
 MAX_UPLOAD_BYTES = 200 * MB
-
-
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def roster_file_upload(*, user: Any, roster: Roster, upload: Any) -> TaskRun:
@@ -56,7 +47,7 @@ def roster_file_upload(*, user: Any, roster: Roster, upload: Any) -> TaskRun:
             roster=roster,
             file_name=Path(upload.name).name,
             path=str(path),
-            sha256=_sha256(path),
+            sha256=file_sha256(path),
             created_by=user,
         )
         audit_record(
