@@ -67,6 +67,7 @@ INSTALLED_APPS = [
     "yikatong.registry",
     "yikatong.policies",
     "yikatong.rosters",
+    "yikatong.payments",
     "yikatong.checks",
     "yikatong.workbench",
 ]

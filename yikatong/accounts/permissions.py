@@ -43,6 +43,7 @@ REGION_DEPT = "本人区划及下级；主管部门只限本部门的补贴项�
 OWN = "本人的"
 VILLAGE_ROWS = "本村（社区）"
 ALL_ROWS = "全部（公开或参考数据）"
+BANK_ROWS = "本人区划及下级；代发银行只限本行"
 
 
 @dataclass(frozen=True)
@@ -146,6 +147,35 @@ ACTIONS: dict[str, Action] = _actions(
     Action("checkrun.start", "发起在途核查", frozenset({DEPT, FINANCE, AUDITOR}), REGION_DEPT, writes=True),
     Action("posthoc.run", "发起事后专项核查", frozenset({AUDITOR, FINANCE}), writes=True),
     Action("sample.draw", "抽样核实", frozenset({AUDITOR, FINANCE}), writes=True),
+    # --- disbursement: budgets, plans, batches, bank files and returns, failed payments ----------------------
+    Action("budget.view", "查看预算指标及执行", frozenset({FINANCE, DEPT, AUDITOR, ADMIN}), REGION_DEPT),
+    Action("budget.edit", "录入预算指标", frozenset({FINANCE}), writes=True),
+    Action("plan.view", "查看发放计划", frozenset({DEPT, FINANCE, AUDITOR, ADMIN}), REGION_DEPT),
+    Action("plan.build", "编制、核查、作废发放计划", frozenset({DEPT}), REGION_DEPT, writes=True),
+    Action("plan.submit", "提交发放计划到财政", frozenset({DEPT}), REGION_DEPT, writes=True),
+    Action(
+        "plan.approve",
+        "审批发放计划（国库集中支付）",
+        frozenset({FINANCE}),
+        writes=True,
+        refusal="发放计划由财政局审批",
+    ),
+    Action("batch.view", "查看发放批次及银行回盘", frozenset({FINANCE, BANK, AUDITOR, ADMIN}), BANK_ROWS),
+    Action("batch.download", "下载代发文件", frozenset({FINANCE, BANK}), BANK_ROWS, writes=True),
+    Action("return.import", "导入银行回盘", frozenset({BANK, FINANCE}), BANK_ROWS, writes=True),
+    Action(
+        "bank.simulate", "模拟银行回盘（演示环境）", frozenset({BANK, FINANCE, ADMIN}), BANK_ROWS, writes=True
+    ),
+    Action("bank.setup", "维护代发文件格式", frozenset({ADMIN}), ALL_ROWS, writes=True),
+    Action(
+        "payment.fix",
+        "更正发放失败的行（登记新卡、更正户名账号）",
+        frozenset({VILLAGE, HRSS, DEPT, FINANCE}),
+        REGION_DEPT,
+        writes=True,
+    ),
+    Action("payment.decide", "决定已达补发上限的行", frozenset({FINANCE}), writes=True),
+    Action("payment.reissue", "补发已更正的行", frozenset({FINANCE}), writes=True),
     Action("rule.view", "查看核查规则设置", WATCHERS, ALL_ROWS),
     Action(
         "rule.change",

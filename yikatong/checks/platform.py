@@ -27,6 +27,7 @@ from yikatong.core.tables import analyze, execute, read_frame, staging_table
 from yikatong.policies.models import PolicyVersion
 from yikatong.policies.selectors import published_in_force, standard_of
 from yikatong.registry.models import RegistryKind, RegistrySnapshot
+from yikatong.payments.models import LineStatus, PlanLine
 from yikatong.registry.selectors import latest_snapshot
 from yikatong.rosters.domain import workflow
 
@@ -42,6 +43,10 @@ class LineSet:
     policy_code: str | None = None
     region_prefix: str = ""
     roster_ids: tuple[int, ...] = ()
+    # A disbursement plan's lines only (its roster lines, while they are in it).
+    plan_id: int | None = None
+    # Only lines whose plan line was paid (漏发 against last period's *paid* lines).
+    paid_only: bool = False
 
     def where(self, period: str | None = None) -> tuple[str, list[Any]]:
         """SQL condition over ``l`` (line), ``r`` (roster) and ``pol`` (policy), with its parameters."""
@@ -55,6 +60,13 @@ class LineSet:
         if self.roster_ids:
             sql += f" AND l.roster_id IN ({_marks(self.roster_ids)})"
             params.extend(self.roster_ids)
+        if self.plan_id is not None:
+            sql += " AND l.id IN (SELECT pl.roster_line_id FROM payments_planline pl WHERE pl.plan_id = %s AND pl.active)"
+            params.append(self.plan_id)
+        if self.paid_only:
+            sql += (
+                " AND l.id IN (SELECT pl.roster_line_id FROM payments_planline pl WHERE pl.status = 'paid')"
+            )
         return sql, params
 
 
@@ -371,6 +383,15 @@ class PeriodInputs:
     previous_meta: pl.DataFrame
 
 
+def _paid_through_platform(policy_code: str | None, period: str) -> bool:
+    """Whether a policy's period has payments in the platform (then its paid lines are its history)."""
+    if not policy_code:
+        return False
+    return PlanLine.objects.filter(
+        plan__policy__code=policy_code, plan__period=period, status=LineStatus.PAID
+    ).exists()
+
+
 def inputs_for(line_set: LineSet, period: str, registries: Registries) -> PeriodInputs:
     """The engine inputs for one period of a line set, sharing the run's registries."""
     parsed = Period.parse(period)
@@ -390,6 +411,8 @@ def inputs_for(line_set: LineSet, period: str, registries: Registries) -> Period
         states=("approved",),
         policy_code=line_set.policy_code,
         region_prefix=line_set.region_prefix,
+        # Once last period was paid through the platform, 漏发 counts against the lines actually paid.
+        paid_only=_paid_through_platform(line_set.policy_code, str(parsed.previous())),
     )
     previous, previous_meta = read_lines(*previous_set.where(), registries)
     # 漏发 means "no line at all this period": a line still in public notice, or rejected with a reason,
