@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 from yikatong.core.restrict import RestrictedManager, Scope
 
@@ -34,8 +35,8 @@ class AuditEvent(models.Model):
 
     class Meta:
         ordering = ["seq"]
-        verbose_name = "审计事件"
-        verbose_name_plural = "审计事件"
+        verbose_name = _("审计事件")
+        verbose_name_plural = _("审计事件")
 
     def __str__(self) -> str:
         return f"#{self.seq} {self.action}"
@@ -70,8 +71,8 @@ class AuditChainHead(models.Model):
     last_hash = models.CharField(max_length=64)
 
     class Meta:
-        verbose_name = "审计链头"
-        verbose_name_plural = "审计链头"
+        verbose_name = _("审计链头")
+        verbose_name_plural = _("审计链头")
 
     def __str__(self) -> str:
         return f"#{self.last_seq} {self.last_hash[:12]}"

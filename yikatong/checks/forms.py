@@ -9,7 +9,8 @@ from yikatong.checks.engine.catalogue import CATALOGUE, SEVERITY_ZH
 from yikatong.checks.models import FindingState, RunKind
 
 # Rules are named in words (the codes are for auditors, in exports and on the audit pages).
-RULE_CHOICES = [(code, rule.title_zh) for code, rule in CATALOGUE.items()]
+RULE_CHOICES = [(code, _(rule.title_zh)) for code, rule in CATALOGUE.items()]
+SEVERITY_CHOICES = [(key, _(label)) for key, label in SEVERITY_ZH.items()]
 SETTLE_CHOICES = [
     (FindingState.EXPLAINED.value, _("说明情况放行")),
     (FindingState.DISMISSED.value, _("排除疑点")),
@@ -23,7 +24,7 @@ class FindingFilterForm(forms.Form):
         label=_("处理状态"), choices=[("", _("全部状态")), *FindingState.choices], required=False
     )
     severity = forms.ChoiceField(
-        label=_("严重程度"), choices=[("", _("全部")), *SEVERITY_ZH.items()], required=False
+        label=_("严重程度"), choices=[("", _("全部")), *SEVERITY_CHOICES], required=False
     )
     blocking = forms.BooleanField(label=_("只看阻断性疑点"), required=False)
     kind = forms.ChoiceField(label=_("核查类型"), choices=[("", _("全部")), *RunKind.choices], required=False)

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db.models import Case, CharField, Count, F, OuterRef, Q, QuerySet, Subquery, Value, When
+from django.utils.translation import gettext
 
 from yikatong.accounts.models import User
 from yikatong.audit.models import AuditEvent
@@ -57,15 +58,16 @@ class FindingFilters:
 
 
 def _labelled(findings: QuerySet[Finding]) -> QuerySet[Finding]:
-    """Findings with the rule's title, the severity in Chinese and the village's name, in the same query."""
+    """Findings with the rule's title and the severity in the reader's language and the village's name, in the
+    same query."""
     return findings.annotate(
         rule_title=Case(
-            *[When(rule=code, then=Value(rule.title_zh)) for code, rule in CATALOGUE.items()],
+            *[When(rule=code, then=Value(gettext(rule.title_zh))) for code, rule in CATALOGUE.items()],
             default=F("rule"),
             output_field=CharField(),
         ),
         severity_label=Case(
-            *[When(severity=key, then=Value(label)) for key, label in SEVERITY_ZH.items()],
+            *[When(severity=key, then=Value(gettext(label))) for key, label in SEVERITY_ZH.items()],
             default=F("severity"),
             output_field=CharField(),
         ),
@@ -243,8 +245,8 @@ def rule_rows() -> list[RuleRow]:
     return [
         RuleRow(
             code=code,
-            title=rule.title_zh,
-            severity=SEVERITY_ZH.get(rule.severity, rule.severity),
+            title=gettext(rule.title_zh),
+            severity=gettext(SEVERITY_ZH.get(rule.severity, rule.severity)),
             default_blocking=rule.blocking,
             blocking=settings[code].blocking if code in settings else rule.blocking,
             setting=settings.get(code),

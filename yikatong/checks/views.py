@@ -144,7 +144,7 @@ def _run_form_context(request: HttpRequest) -> dict[str, Any]:
     return {
         "regions": selectors.region_choices(request.user),
         "policies": selectors.policy_choices(request.user),
-        "catalogue": [(code, rule.title_zh, rule.blocking) for code, rule in CATALOGUE.items()],
+        "catalogue": [(code, _(rule.title_zh), rule.blocking) for code, rule in CATALOGUE.items()],
     }
 
 

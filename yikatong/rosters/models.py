@@ -15,7 +15,8 @@ from yikatong.policies.models import Policy, PolicyVersion
 from yikatong.registry.models import Person
 from yikatong.rosters.domain import workflow
 
-STATE_CHOICES = [(key, label) for key, label in workflow.LABELS.items()]
+# The states in the reader's language (the words are marked in the workflow, which imports no Django).
+STATE_CHOICES = [(key, _(label)) for key, label in workflow.LABELS.items()]
 
 
 class Roster(models.Model):
@@ -38,8 +39,8 @@ class Roster(models.Model):
 
     class Meta:
         ordering = ["-created_at"]
-        verbose_name = "申报名册"
-        verbose_name_plural = "申报名册"
+        verbose_name = _("申报名册")
+        verbose_name_plural = _("申报名册")
         constraints = [
             models.UniqueConstraint(
                 fields=["policy", "period", "village"], name="one_roster_per_village_period"
@@ -90,8 +91,8 @@ class RosterLine(models.Model):
 
     class Meta:
         ordering = ["roster", "line_no"]
-        verbose_name = "名册行"
-        verbose_name_plural = "名册行"
+        verbose_name = _("名册行")
+        verbose_name_plural = _("名册行")
         constraints = [
             models.UniqueConstraint(fields=["roster", "line_no"], name="one_line_number_per_roster"),
             models.UniqueConstraint(fields=["roster", "person"], name="one_line_per_person_per_roster"),
@@ -137,8 +138,8 @@ class Objection(models.Model):
 
     class Meta:
         ordering = ["lodged_at"]
-        verbose_name = "公示异议"
-        verbose_name_plural = "公示异议"
+        verbose_name = _("公示异议")
+        verbose_name_plural = _("公示异议")
 
     def __str__(self) -> str:
         return f"{self.roster} {self.get_state_display()}"
@@ -158,8 +159,8 @@ class RosterEvent(models.Model):
 
     class Meta:
         ordering = ["at", "pk"]
-        verbose_name = "名册流转记录"
-        verbose_name_plural = "名册流转记录"
+        verbose_name = _("名册流转记录")
+        verbose_name_plural = _("名册流转记录")
 
     def __str__(self) -> str:
         return f"{self.from_state}→{self.to_state}"
@@ -204,8 +205,8 @@ class RosterFile(models.Model):
 
     class Meta:
         ordering = ["-created_at", "-pk"]
-        verbose_name = "名册文件"
-        verbose_name_plural = "名册文件"
+        verbose_name = _("名册文件")
+        verbose_name_plural = _("名册文件")
 
     def __str__(self) -> str:
         return f"{self.roster} {self.file_name}"

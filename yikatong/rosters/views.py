@@ -119,7 +119,7 @@ def roster_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "objections": objections,
         "events": events,
         "files": roster.files.all()[:20],
-        "labels": workflow.LABELS,
+        "labels": {state: _(label) for state, label in workflow.LABELS.items()},
         "may_edit": _may(request, "roster.edit", roster),
         "may_prefill": _may(request, "roster.edit", roster) and roster.state == workflow.DRAFT and not lines,
         "may_publicize": _may(request, "publicity.close", roster),

@@ -49,8 +49,8 @@ class TaskRun(models.Model):
 
     class Meta:
         ordering = ["-created_at"]
-        verbose_name = "后台任务"
-        verbose_name_plural = "后台任务"
+        verbose_name = _("后台任务")
+        verbose_name_plural = _("后台任务")
 
     def __str__(self) -> str:
         return self.title
@@ -81,8 +81,8 @@ class WorkerProcess(models.Model):
     stopped_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
-        verbose_name = "工作进程"
-        verbose_name_plural = "工作进程"
+        verbose_name = _("工作进程")
+        verbose_name_plural = _("工作进程")
 
     def __str__(self) -> str:
         return f"{self.hostname}:{self.pid}"

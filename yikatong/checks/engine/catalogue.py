@@ -12,8 +12,15 @@ from yikatong.checks.engine.frames import FINDING_COLUMNS
 from yikatong.checks.engine.identity import name_links
 from yikatong.checks.engine.inputs import AuditInputs
 
+
+def gettext_noop(message: str) -> str:
+    """Marks a rule's or severity's words for the English catalogue (the engine imports no Django): the
+    platform's pages translate them where they show them, files and the command line keep the Chinese."""
+    return message
+
+
 SEVERITIES = ("high", "medium", "low")
-SEVERITY_ZH = {"high": "高", "medium": "中", "low": "低"}
+SEVERITY_ZH = {"high": gettext_noop("高"), "medium": gettext_noop("中"), "low": gettext_noop("低")}
 
 
 @dataclass(frozen=True)
@@ -56,21 +63,40 @@ def _rule(
 
 CATALOGUE: dict[str, Rule] = dict(
     [
-        _rule("ID_INVALID", "high", True, "身份证号无效", (), rules.id_invalid),
-        _rule("DECEASED", "high", True, "死亡人员冒领", ("deaths",), rules.deceased),
-        _rule("DUPLICATE", "high", True, "重复发放", (), rules.duplicate),
-        _rule("NO_CARD", "high", True, "无社保卡账户", ("cards",), rules.no_card),
-        _rule("CARD_INACTIVE", "high", True, "社保卡挂失、冻结或注销", ("cards",), rules.card_inactive),
+        _rule("ID_INVALID", "high", True, gettext_noop("身份证号无效"), (), rules.id_invalid),
+        _rule("DECEASED", "high", True, gettext_noop("死亡人员冒领"), ("deaths",), rules.deceased),
+        _rule("DUPLICATE", "high", True, gettext_noop("重复发放"), (), rules.duplicate),
+        _rule("NO_CARD", "high", True, gettext_noop("无社保卡账户"), ("cards",), rules.no_card),
         _rule(
-            "ACCOUNT_MISMATCH", "high", True, "人卡分离（非本人社保卡）", ("cards",), rules.account_mismatch
+            "CARD_INACTIVE",
+            "high",
+            True,
+            gettext_noop("社保卡挂失、冻结或注销"),
+            ("cards",),
+            rules.card_inactive,
         ),
-        _rule("SHARED_ACCOUNT", "high", False, "一卡多人领取", (), rules.shared_account),
-        _rule("OVER_STANDARD", "high", True, "超标准发放（多发）", ("policies",), amounts.over_standard),
+        _rule(
+            "ACCOUNT_MISMATCH",
+            "high",
+            True,
+            gettext_noop("人卡分离（非本人社保卡）"),
+            ("cards",),
+            rules.account_mismatch,
+        ),
+        _rule("SHARED_ACCOUNT", "high", False, gettext_noop("一卡多人领取"), (), rules.shared_account),
+        _rule(
+            "OVER_STANDARD",
+            "high",
+            True,
+            gettext_noop("超标准发放（多发）"),
+            ("policies",),
+            amounts.over_standard,
+        ),
         _rule(
             "UNDER_STANDARD",
             "medium",
             False,
-            "低于标准发放（少发、截留）",
+            gettext_noop("低于标准发放（少发、截留）"),
             ("policies",),
             amounts.under_standard,
         ),
@@ -78,25 +104,30 @@ CATALOGUE: dict[str, Rule] = dict(
             "AREA_EXCEEDS",
             "medium",
             False,
-            "申报面积超过承包面积",
+            gettext_noop("申报面积超过承包面积"),
             ("policies", "land"),
             amounts.area_exceeds,
         ),
-        _rule("INELIGIBLE", "high", True, "不符合补贴条件", ("policies",), amounts.ineligible),
-        _rule("EXCLUSIVE", "high", True, "同期享受互斥项目", ("policies",), rules.exclusive),
+        _rule("INELIGIBLE", "high", True, gettext_noop("不符合补贴条件"), ("policies",), amounts.ineligible),
+        _rule("EXCLUSIVE", "high", True, gettext_noop("同期享受互斥项目"), ("policies",), rules.exclusive),
         _rule(
-            "OUT_OF_REGION", "medium", False, "跨村申报（与户籍村不符）", ("persons",), rules.out_of_region
+            "OUT_OF_REGION",
+            "medium",
+            False,
+            gettext_noop("跨村申报（与户籍村不符）"),
+            ("persons",),
+            rules.out_of_region,
         ),
         _rule(
             "CADRE_HOUSEHOLD",
             "medium",
             False,
-            "优亲厚友（干部家庭享受困难救助）",
+            gettext_noop("优亲厚友（干部家庭享受困难救助）"),
             ("policies", "persons", "cadres"),
             rules.cadre_household,
         ),
-        _rule("MISSED", "medium", False, "漏发", ("previous",), rules.missed),
-        _rule("LATE", "low", False, "超过时限（迟发）", ("events",), rules.late),
+        _rule("MISSED", "medium", False, gettext_noop("漏发"), ("previous",), rules.missed),
+        _rule("LATE", "low", False, gettext_noop("超过时限（迟发）"), ("events",), rules.late),
     ]
 )
 

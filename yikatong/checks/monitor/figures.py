@@ -11,6 +11,7 @@ from typing import Any
 from django.db.models import Count, Q, Sum
 from django.db.models.functions import Substr
 from django.utils import timezone
+from django.utils.translation import gettext, pgettext
 
 from yikatong.accounts.roles import Role
 from yikatong.checks.engine.catalogue import CATALOGUE
@@ -89,7 +90,7 @@ def _stage_table(
         cells = tuple(
             StageCell(
                 state,
-                workflow.LABELS[state],
+                gettext(workflow.LABELS[state]),
                 figures.get((code, state), Figure()),
                 filters.query(township=code, state=state),
             )
@@ -100,7 +101,7 @@ def _stage_table(
     stages = tuple(
         StageCell(
             state,
-            workflow.LABELS[state],
+            gettext(workflow.LABELS[state]),
             sum((figures.get((code, state), Figure()) for code in names), Figure()),
             filters.query(township="", state=state),
         )
@@ -136,8 +137,8 @@ def deadlines(*, user: Any, filters: Filters, now: dt.datetime) -> Deadlines:
                 township=roster.village.parent.name if roster.village.parent else "",
                 policy=roster.policy_version.name,
                 period=roster.period,
-                state_label=workflow.LABELS.get(roster.state, roster.state),
-                step=step,
+                state_label=gettext(workflow.LABELS.get(roster.state, roster.state)),
+                step=pgettext(workflow.STEP, step),
                 role_label=str(Role(role).label) if role else "—",
                 deadline=roster.deadline,
                 overdue=late > dt.timedelta(0),
@@ -161,8 +162,8 @@ def late_steps(*, user: Any, filters: Filters) -> tuple[tuple[LateStep, ...], in
     found = events.select_related("roster__village", "roster__policy_version", "actor").order_by("-at", "-pk")
     steps = []
     for event in found[:LATE_STEPS_SHOWN]:
-        before = workflow.LABELS.get(event.from_state, event.from_state)
-        after = workflow.LABELS.get(event.to_state, event.to_state)
+        before = gettext(workflow.LABELS.get(event.from_state, event.from_state))
+        after = gettext(workflow.LABELS.get(event.to_state, event.to_state))
         steps.append(
             LateStep(
                 roster_id=event.roster_id,
@@ -184,7 +185,7 @@ def late_steps(*, user: Any, filters: Filters) -> tuple[tuple[LateStep, ...], in
 
 def _title(code: str) -> str:
     rule = CATALOGUE.get(code)
-    return rule.title_zh if rule else code
+    return gettext(rule.title_zh) if rule else code
 
 
 def _rule_order(code: str) -> tuple[int, str]:
@@ -259,7 +260,7 @@ def drill_down(*, user: Any, filters: Filters, townships: dict[str, str]) -> Dri
             village=r.village.name,
             policy=r.policy_version.name,
             period=r.period,
-            state_label=workflow.LABELS.get(r.state, r.state),
+            state_label=gettext(workflow.LABELS.get(r.state, r.state)),
             deadline=r.deadline,
             figure=Figure(1, r.line_count, int(r.line_fen or 0)),
         )
@@ -267,7 +268,7 @@ def drill_down(*, user: Any, filters: Filters, townships: dict[str, str]) -> Dri
     )
     return DrillDown(
         township=townships.get(filters.township, filters.township),
-        state_label=workflow.LABELS.get(filters.state, "") if filters.state else "",
+        state_label=gettext(workflow.LABELS[filters.state]) if filters.state in workflow.LABELS else "",
         rows=rows,
         total=rosters.count(),
     )

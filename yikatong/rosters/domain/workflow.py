@@ -10,14 +10,34 @@ TOWNSHIP_REVIEWED = "township_reviewed"
 APPROVED = "approved"
 RETURNED = "returned"
 
+
+# The words below are marked for the English catalogue the way makemessages finds them, and translated by
+# the pages that show them (Django's gettext, and pgettext with the context for the steps): this module
+# imports no Django. Both functions give the Chinese back unchanged.
+
+
+def gettext_noop(message: str) -> str:
+    """A state's name, marked for translation."""
+    return message
+
+
+def pgettext(context: str, message: str) -> str:
+    """A step's name, marked for translation with its context (提交名册 is also an audit action's name)."""
+    return message
+
+
+# The context of the steps' names in the catalogue.
+STEP = "awaited step"
+
+
 LABELS = {
-    DRAFT: "草稿",
-    SUBMITTED: "已提交",
-    PUBLICIZING: "公示中",
-    PUBLICIZED: "公示期满",
-    TOWNSHIP_REVIEWED: "乡镇已审核",
-    APPROVED: "主管部门已审批",
-    RETURNED: "已退回村（社区）修改",
+    DRAFT: gettext_noop("草稿"),
+    SUBMITTED: gettext_noop("已提交"),
+    PUBLICIZING: gettext_noop("公示中"),
+    PUBLICIZED: gettext_noop("公示期满"),
+    TOWNSHIP_REVIEWED: gettext_noop("乡镇已审核"),
+    APPROVED: gettext_noop("主管部门已审批"),
+    RETURNED: gettext_noop("已退回村（社区）修改"),
 }
 
 # Each move: (from, to) → the action of the permission table that makes it (accounts/permissions.py says
@@ -38,12 +58,12 @@ MOVES: dict[tuple[str, str], str] = {
 
 # The step a roster waits for in each state, and the role that takes it (deadlines, reminders, 迟发).
 AWAITED: dict[str, tuple[str, str]] = {
-    DRAFT: ("提交名册", "village_clerk"),
-    SUBMITTED: ("开始公示", "village_clerk"),
-    PUBLICIZING: ("公示期满后结束公示", "village_clerk"),
-    PUBLICIZED: ("乡镇审核", "township_reviewer"),
-    TOWNSHIP_REVIEWED: ("主管部门审批", "dept_reviewer"),
-    RETURNED: ("村（社区）修改后重新提交", "village_clerk"),
+    DRAFT: (pgettext("awaited step", "提交名册"), "village_clerk"),
+    SUBMITTED: (pgettext("awaited step", "开始公示"), "village_clerk"),
+    PUBLICIZING: (pgettext("awaited step", "公示期满后结束公示"), "village_clerk"),
+    PUBLICIZED: (pgettext("awaited step", "乡镇审核"), "township_reviewer"),
+    TOWNSHIP_REVIEWED: (pgettext("awaited step", "主管部门审批"), "dept_reviewer"),
+    RETURNED: (pgettext("awaited step", "村（社区）修改后重新提交"), "village_clerk"),
 }
 
 # The states in which the village may still change lines.
