@@ -1,9 +1,11 @@
-"""Every page of the demo, as each of its users, speaks Chinese: no English word shows outside an allow-list
-(codes, units, product names, and the county's own codes; rule codes only to auditors and administrators).
+"""Every page of the demo, as each of its users, speaks the language chosen.
 
-The English half (no Chinese in a page's own words: headings, labels, buttons, table headers, menus —
-``CHROME`` and ``CJK`` below) is not asserted yet: it still finds workflow state names, model field labels
-and rule names shown untranslated (see the issue's closing note).
+In Chinese no English word shows outside an allow-list (codes, units, product names, and the county's own
+codes; rule codes only to auditors and administrators). In English no Chinese shows in a page's own words
+(``CHROME``: headings, labels, buttons, table headers, menus and breadcrumbs, the options of selects whose
+values are codes, the page's title) except the county's data, which stays as it was entered: the names of
+regions, departments, policies, banks, persons and users, and what people typed or the record kept (reasons,
+objections, registry sources, the audit log's object labels), all read from the database.
 
 The demo is loaded once; each user's pages are found by following every staff link from the workbench
 (GET only, no downloads), up to a limit per user.
@@ -19,14 +21,21 @@ from pathlib import Path
 from urllib.parse import urldefrag, urlsplit
 
 import pytest
+from django.conf import settings
+from django.conf.locale import LANG_INFO
+from django.db.models import Model
 from django.test import Client
+from django.utils import translation
 
 from yikatong.accounts.models import User
+from yikatong.audit.models import AuditEvent
 from yikatong.checks.engine.catalogue import CATALOGUE
+from yikatong.checks.models import Finding
 from yikatong.core.models import Department, Region
 from yikatong.demo.loader import DEMO_USERS, load_demo_if_empty
 from yikatong.policies.models import Policy, PolicyVersion
-from yikatong.registry.models import AgentBank
+from yikatong.registry.models import AgentBank, CadreRecord, CardChange, DeathRecord, Person, RegistrySnapshot
+from yikatong.rosters.models import Objection, RosterLine
 
 pytestmark = pytest.mark.django_db
 
@@ -44,8 +53,13 @@ LATIN_ALLOWED = {
 }  # fmt: skip
 LATIN_WORD = re.compile(r"[A-Za-z][A-Za-z0-9_.\-]*[A-Za-z0-9]|[A-Za-z]")
 CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]+")
-# Where a page's own words are, as against the county's data in table cells and paragraphs.
-CHROME = {"h1", "h2", "h3", "th", "label", "button", "legend", "summary", "dt", "option", "nav", "title"}
+# Where a page's own words are, as against the county's data in table cells and paragraphs (and an element
+# of class breadcrumbs); options count when their select's values are codes (states, kinds, rules, roles),
+# not a list of the county's records (regions, periods, people by id).
+CHROME = {"h1", "h2", "h3", "th", "label", "button", "legend", "summary", "dt", "nav", "title"}
+CHROME_CLASSES = {"breadcrumb", "breadcrumbs"}
+VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "track", "wbr"}
+ENUM_CODE = re.compile(r"[A-Za-z][A-Za-z0-9_\-]*")
 
 
 class Page(HTMLParser):
@@ -57,36 +71,56 @@ class Page(HTMLParser):
         self.chrome: list[str] = []
         self.links: list[str] = []
         self._skip = 0
-        self._chrome = 0
+        # The open elements, each with whether it (or an element around it) is chrome.
+        self._open: list[tuple[str, bool]] = []
+        # The select being read: its options' (value, text), decided on at its end.
+        self._options: list[tuple[str, list[str]]] | None = None
+
+    @property
+    def _in_chrome(self) -> bool:
+        return bool(self._open) and self._open[-1][1]
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         values = dict(attrs)
         if tag in {"script", "style", "code", "pre", "textarea"}:
             self._skip += 1
-        if tag in CHROME:
-            self._chrome += 1
         if tag == "a" and values.get("href"):
             self.links.append(values["href"] or "")
         for name in ("placeholder", "aria-label", "title"):
             if values.get(name):
                 self.chrome.append(values[name] or "")
                 self.text.append(values[name] or "")
+        if tag == "select":
+            self._options = []
+        if tag == "option" and self._options is not None:
+            self._options.append((values.get("value") or "", []))
+        if tag not in VOID:
+            classes = set((values.get("class") or "").split())
+            self._open.append((tag, self._in_chrome or tag in CHROME or bool(classes & CHROME_CLASSES)))
 
     def handle_endtag(self, tag: str) -> None:
         if tag in {"script", "style", "code", "pre", "textarea"} and self._skip:
             self._skip -= 1
-        if tag in CHROME and self._chrome:
-            self._chrome -= 1
+        if tag == "select" and self._options is not None:
+            if all(not value or ENUM_CODE.fullmatch(value) for value, _ in self._options):
+                self.chrome.extend(" ".join(words) for _, words in self._options)
+            self._options = None
+        if any(name == tag for name, _ in self._open):
+            while self._open and self._open.pop()[0] != tag:
+                pass
 
     def handle_data(self, data: str) -> None:
         if self._skip or not data.strip():
             return
         self.text.append(data)
-        if self._chrome:
+        if self._options and any(name == "option" for name, _ in self._open):
+            self._options[-1][1].append(data)
+        elif self._in_chrome:
             self.chrome.append(data)
 
 
 def _pages(client: Client) -> Iterator[tuple[str, Page]]:
+    """The user's pages, from the workbench on, each read once."""
     seen: set[str] = set()
     queue = deque(["/"])
     while queue and len(seen) < PAGES_PER_USER:
@@ -146,6 +180,43 @@ def _latin_words(text: str, allowed: set[str]) -> set[str]:
     return words
 
 
+# What people typed or the record kept, which an English page shows as it is.
+TYPED: tuple[tuple[type[Model], tuple[str, ...]], ...] = (
+    (Person, ("name",)),
+    (DeathRecord, ("name",)),
+    (CadreRecord, ("name", "position")),
+    (RegistrySnapshot, ("source",)),
+    (RosterLine, ("reason", "ineligible_reason")),
+    (Objection, ("text", "lodged_by", "settlement")),
+    (CardChange, ("reason",)),
+    (Finding, ("detail", "settle_reason")),
+    (AuditEvent, ("object_repr",)),
+)
+
+
+def _data_pattern(names: list[str]) -> re.Pattern[str]:
+    """Every name and typed text of the county's data, and each language's own name (the selector's)."""
+    found = set(names)
+    for model, fields in TYPED:
+        for row in model._default_manager.values_list(*fields):
+            found.update(str(value) for value in row if value)
+    found.update(LANG_INFO[code]["name_local"] for code, _ in settings.LANGUAGES)
+    # Longest first, so that 塔河县财政局 goes before 塔河县.
+    return re.compile("|".join(map(re.escape, sorted(found, key=len, reverse=True))))
+
+
+@pytest.fixture(autouse=True)
+def _keep_the_active_language() -> Iterator[None]:
+    """A request through the test client leaves its language active in this thread: undo that, so that the
+    tests after these do not run in English."""
+    language = translation.get_language()
+    yield
+    if language is None:
+        translation.deactivate_all()
+    else:
+        translation.activate(language)
+
+
 @pytest.fixture
 def demo(tmp_path: Path) -> None:
     assert load_demo_if_empty(data_dir=tmp_path, persons=2_000, echo=lambda _: None)
@@ -169,3 +240,30 @@ def test_every_demo_page_is_chinese_to_each_demo_user(demo: None) -> None:
                 problems.append(f"zh {username} {url}: {sorted(latin)[:12]}")
     assert visited > 20 * len(DEMO_USERS), f"only {visited} pages were reached"
     assert problems == [], "\n".join(problems)
+
+
+# The one gap left, on the check-run pages (reworked apart, issue 12): a run's period range is joined with
+# 至 in CheckRun.period_label, not through the catalogue. Once it is translated the test says so: delete this.
+PENDING = re.compile(r"\d{4}(?:-\d{2}|Q\d)? 至 \d{4}")
+
+
+def test_every_demo_page_is_english_to_each_demo_user_in_english(demo: None) -> None:
+    _codes, names = _data_words()
+    data = _data_pattern(names)
+    problems: list[str] = []
+    pending: list[str] = []
+    visited = 0
+    for username, *_ in DEMO_USERS:
+        client = Client()
+        client.force_login(User.objects.get(username=username))
+        client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+        for url, page in _pages(client):
+            visited += 1
+            chinese = sorted({" ".join(t.split()) for t in page.chrome if CJK.search(data.sub(" ", t))})
+            pending += [f"{url}: {t}" for t in chinese if not CJK.search(data.sub(" ", PENDING.sub(" ", t)))]
+            chinese = [t for t in chinese if CJK.search(data.sub(" ", PENDING.sub(" ", t)))]
+            if chinese:
+                problems.append(f"en {username} {url}: {chinese[:8]}")
+    assert visited > 20 * len(DEMO_USERS), f"only {visited} pages were reached"
+    assert problems == [], "\n".join(problems)
+    assert pending, "a run's period range is translated now: delete PENDING"
