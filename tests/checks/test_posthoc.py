@@ -67,8 +67,9 @@ def test_auditor_runs_a_posthoc_audit_over_a_period_range(world: World, history:
     assert page.count(" checked>") == 16
 
     run = _posthoc_run(auditor)
-    # The run records the periods inside the range that had approved lines.
-    assert run.kind == RunKind.POSTHOC and run.period_from == "2026-06" and run.period_to == "2026-07"
+    # The run is the range asked for, whichever periods in it had approved lines (here 2026-06 and 2026-07).
+    assert run.kind == RunKind.POSTHOC and run.period_from == "2026-01" and run.period_to == "2026-10"
+    assert run.period_label == "2026-01 至 2026-10"
     assert run.line_count == 6 and len(run.rules) == 16
     counts = {row["rule"]: row["count"] for row in run.summary}
     assert counts["DECEASED"] == 2 and counts["NO_CARD"] == 2
@@ -207,13 +208,14 @@ def test_finance_makes_a_rule_non_blocking_and_approval_passes(world: World) -> 
 
     finance = client_as(world.user("finance"))
     page = finance.get("/checks/rules/").content.decode()
-    assert page.count('data-testid="rule-') == 16 and "改为不阻断" in page
-    response = finance.post("/checks/rules/", {"code": "NO_CARD", "blocking": "0"}, follow=True)
-    assert "规则 NO_CARD 已设为不阻断发放" in response.content.decode()
+    assert page.count('data-testid="rule-change-') == 16 and "改为不阻断" in page
+    reason = "人社局集中补办社保卡期间先行发放"
+    response = finance.post("/checks/rules/NO_CARD/change/", {"blocking": "0", "reason": reason}, follow=True)
+    assert "规则“无社保卡账户”已设为不阻断发放" in response.content.decode()
     assert RuleSetting.objects.get(code="NO_CARD").blocking is False
     event = AuditEvent.objects.get(action="checks.rule_setting")
-    assert event.before == {"code": "NO_CARD", "blocking": True}
-    assert event.after == {"code": "NO_CARD", "blocking": False}
+    assert event.before == {"code": "NO_CARD", "title": "无社保卡账户", "blocking": True}
+    assert event.after == {"code": "NO_CARD", "title": "无社保卡账户", "blocking": False, "reason": reason}
 
     department.post(f"/rosters/{roster.pk}/approve/")
     roster.refresh_from_db()
@@ -226,20 +228,20 @@ def test_only_finance_and_the_administrator_change_rule_settings(world: World) -
     auditor = client_as(world.user("auditor"))
     page = auditor.get("/checks/rules/").content.decode()
     assert "NO_CARD" in page and "改为不阻断" not in page
-    response = auditor.post("/checks/rules/", {"code": "NO_CARD", "blocking": "0"})
+    change = {"blocking": "0", "reason": "试图调整"}
+    response = auditor.post("/checks/rules/NO_CARD/change/", change)
     assert response.status_code == 403 and "只有财政局或系统管理员" in response.content.decode()
-    assert (
-        client_as(world.user("dept_reviewer"))
-        .post("/checks/rules/", {"code": "DECEASED", "blocking": "0"})
-        .status_code
-        == 403
-    )
+    assert auditor.get("/checks/rules/NO_CARD/change/").status_code == 403
+    department = client_as(world.user("dept_reviewer"))
+    assert department.post("/checks/rules/DECEASED/change/", change).status_code == 403
+    # The old one-click switch on the list is gone: the list only reads.
+    assert department.post("/checks/rules/", {"code": "DECEASED", "blocking": "0"}).status_code == 405
     assert not RuleSetting.objects.exists()
     admin = client_as(world.user("admin"))
-    admin.post("/checks/rules/", {"code": "SHARED_ACCOUNT", "blocking": "1"})
+    admin.post("/checks/rules/SHARED_ACCOUNT/change/", {"blocking": "1", "reason": "一卡多人须先核实"})
     assert RuleSetting.objects.get(code="SHARED_ACCOUNT").blocking is True
-    unknown = admin.post("/checks/rules/", {"code": "NOPE", "blocking": "1"}, follow=True)
-    assert unknown.status_code == 200 and RuleSetting.objects.count() == 1
+    assert admin.post("/checks/rules/NOPE/change/", {"blocking": "1", "reason": "x"}).status_code == 404
+    assert RuleSetting.objects.count() == 1
 
 
 def test_roster_path_is_not_changed_by_a_posthoc_run(world: World, history: list[Person]) -> None:

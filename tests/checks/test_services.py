@@ -150,8 +150,8 @@ def finance_or(world: World) -> object:
 def test_a_rule_made_non_blocking_lets_approval_through(world: World, reviewed: Roster) -> None:
     assert "NO_CARD" in blocking_codes()
     with pytest.raises(AccessDenied):
-        rule_setting_change(user=world.user("auditor"), code="NO_CARD", blocking=False)
-    rule_setting_change(user=world.user("finance"), code="NO_CARD", blocking=False)
+        rule_setting_change(user=world.user("auditor"), code="NO_CARD", blocking=False, reason="试")
+    rule_setting_change(user=world.user("finance"), code="NO_CARD", blocking=False, reason="先行发放")
     assert "NO_CARD" not in blocking_codes()
     services.roster_approve(user=world.user("dept_reviewer"), roster=reviewed)
     finding = Finding.objects.get()
@@ -162,7 +162,7 @@ def test_a_rule_made_non_blocking_lets_approval_through(world: World, reviewed: 
 def test_missed_and_posthoc_findings(world: World, reviewed: Roster) -> None:
     """A beneficiary of last period missing now is stored on last period's line; post-hoc runs stand alone."""
     department = world.user("dept_reviewer")
-    rule_setting_change(user=world.user("finance"), code="NO_CARD", blocking=False)
+    rule_setting_change(user=world.user("finance"), code="NO_CARD", blocking=False, reason="先行发放")
     services.roster_approve(user=department, roster=reviewed)
     clerk = world.user("village_clerk", "village_a")
     november = services.roster_create(

@@ -75,6 +75,8 @@ class RunOut(Schema):
     skipped: dict[str, str]
     summary: list[RuleCount]
     snapshots: dict[str, dict[str, Any]]
+    # Whether each rule blocked when the run started; null for runs made before this was recorded.
+    rule_settings: dict[str, dict[str, bool]] | None
     line_count: int
     finding_count: int
     sample_size: int
@@ -143,6 +145,7 @@ def _run_out(run: CheckRun) -> RunOut:
         skipped=dict(run.skipped),
         summary=[RuleCount(**item) for item in run.summary],
         snapshots=dict(run.snapshots),
+        rule_settings=run.rule_settings,
         line_count=run.line_count,
         finding_count=run.finding_count,
         sample_size=len(run.sample),

@@ -6,7 +6,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from yikatong.checks.engine.catalogue import CATALOGUE, SEVERITY_ZH
-from yikatong.checks.models import FindingState, RunKind
+from yikatong.checks.models import RULE_REASON_MAX, FindingState, RunKind
 
 # Rules are named in words (the codes are for auditors, in exports and on the audit pages).
 RULE_CHOICES = [(code, _(rule.title_zh)) for code, rule in CATALOGUE.items()]
@@ -62,8 +62,21 @@ class SampleForm(forms.Form):
     seed = forms.IntegerField(label=_("随机种子（可不填）"), min_value=1, max_value=2**62, required=False)
 
 
-class RuleSettingForm(forms.Form):
-    code = forms.ChoiceField(label=_("规则"), choices=RULE_CHOICES)
+class RuleChangeForm(forms.Form):
+    """The confirmation of one rule's blocking switch: the setting asked for and why."""
+
     blocking = forms.TypedChoiceField(
-        label=_("是否阻断"), choices=[("1", _("阻断")), ("0", _("不阻断"))], coerce=lambda v: v == "1"
+        label=_("调整为"),
+        choices=[("1", _("阻断发放")), ("0", _("不阻断发放"))],
+        coerce=lambda v: v == "1",
+        error_messages={"required": _("请选择调整后的设置"), "invalid_choice": _("调整后的设置无效")},
+    )
+    reason = forms.CharField(
+        label=_("调整理由"),
+        max_length=RULE_REASON_MAX,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        error_messages={
+            "required": _("请填写调整理由"),
+            "max_length": _("调整理由不能超过%(limit_value)d字（现有%(show_value)d字）"),
+        },
     )

@@ -54,6 +54,9 @@ class CheckRun(models.Model):
     finding_count = models.IntegerField("疑点数", default=0)
     sample = models.JSONField("抽样核实的名册行", default=list, blank=True)
     sample_seed = models.BigIntegerField("抽样随机种子", null=True, blank=True)
+    # Whether each rule blocked when the run started ({code: {"blocking": …, "county": set here or not}}), so
+    # the run reads as it was judged; null for runs made before the settings were recorded.
+    rule_settings = models.JSONField("核查时的规则设置", null=True, blank=True)
     error = models.TextField("失败原因", blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
@@ -74,10 +77,25 @@ class CheckRun(models.Model):
 
     @property
     def period_label(self) -> str:
-        """“2026-10” or “2026-01 至 2026-10”."""
+        """The range the run was asked for: “2026-10” or “2026-01 至 2026-12”."""
         if self.period_from == self.period_to:
             return self.period_from
         return f"{self.period_from} 至 {self.period_to}"
+
+
+class CheckedLine(models.Model):
+    """核查批次核查的名册行: the lines a post-hoc run read, the population its sample is drawn from."""
+
+    run = models.ForeignKey(CheckRun, on_delete=models.CASCADE, related_name="+")
+    line = models.ForeignKey(RosterLine, on_delete=models.CASCADE, related_name="+")
+
+    class Meta:
+        verbose_name = "核查批次核查的名册行"
+        verbose_name_plural = "核查批次核查的名册行"
+        constraints = [models.UniqueConstraint(fields=["run", "line"], name="one_checked_line_per_run")]
+
+    def __str__(self) -> str:
+        return f"{self.run_id}:{self.line_id}"
 
 
 class FindingState(models.TextChoices):
@@ -150,11 +168,15 @@ class Finding(models.Model):
         return self.blocking and self.state == FindingState.OPEN
 
 
+RULE_REASON_MAX = 500
+
+
 class RuleSetting(models.Model):
     """One rule's local setting: whether its findings stop lines until settled (default: the catalogue)."""
 
     code = models.CharField("规则代码", max_length=24, unique=True)
     blocking = models.BooleanField("阻断发放")
+    reason = models.TextField("调整理由", max_length=RULE_REASON_MAX, blank=True, default="")
     updated_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     updated_at = models.DateTimeField("修改时间", default=timezone.now)
 

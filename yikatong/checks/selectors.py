@@ -227,6 +227,16 @@ def finding_history(finding: Finding) -> list[AuditEvent]:
     return events
 
 
+# Who reads rules by their codes (CARD_INACTIVE …) as well as their names: those who audit and administer;
+# everyone else reads the names only.
+RULE_CODE_ROLES = frozenset({"auditor", "admin"})
+
+
+def shows_rule_codes(user: Any) -> bool:
+    """Whether the user's pages name rules by their codes too (auditors and administrators)."""
+    return str(getattr(user, "role", "")) in RULE_CODE_ROLES
+
+
 @dataclass(frozen=True)
 class RuleRow:
     """One rule of the catalogue with this county's setting."""
@@ -240,7 +250,8 @@ class RuleRow:
 
 
 def rule_rows() -> list[RuleRow]:
-    """The catalogue's rules in order, each with whether it blocks by default and now."""
+    """The catalogue's rules in order, each with whether it blocks by default and now, and who changed it
+    last, when and why."""
     settings = {s.code: s for s in RuleSetting.objects.select_related("updated_by")}
     return [
         RuleRow(
@@ -255,18 +266,71 @@ def rule_rows() -> list[RuleRow]:
     ]
 
 
+def rule_row(code: str) -> RuleRow | None:
+    """One rule of the catalogue with this county's setting (None for a code the catalogue lacks)."""
+    return next((row for row in rule_rows() if row.code == code), None)
+
+
+@dataclass(frozen=True)
+class RunRuleRow:
+    """One rule of a run: what it found, and whether it blocked when the run started (as recorded)."""
+
+    code: str
+    title: str
+    count: int
+    # None: the run did not record the settings in force (runs made before they were).
+    blocking: bool | None
+    county: bool
+
+
+def run_rule_rows(run: CheckRun) -> list[RunRuleRow]:
+    """The rules a run completed, each with its count and its blocking setting as the run recorded it."""
+    recorded = run.rule_settings or {}
+    rows = []
+    for item in run.summary:
+        code = item["rule"]
+        setting = recorded.get(code)
+        rule = CATALOGUE.get(code)
+        rows.append(
+            RunRuleRow(
+                code=code,
+                title=item.get("title") or (rule.title_zh if rule else code),
+                count=int(item.get("count", 0)),
+                blocking=bool(setting["blocking"]) if setting is not None else None,
+                county=bool(setting.get("county")) if setting is not None else False,
+            )
+        )
+    return rows
+
+
+def run_skipped(run: CheckRun) -> list[tuple[str, str, str]]:
+    """(code, title, reason) of the rules a run could not check."""
+    return [
+        (code, CATALOGUE[code].title_zh if code in CATALOGUE else code, reason)
+        for code, reason in sorted(run.skipped.items())
+    ]
+
+
 # --- which rules block, what still blocks, which lines a run covers ---------------------------------
+
+
+def rule_settings_in_force() -> dict[str, dict[str, bool]]:
+    """Whether each rule of the catalogue blocks now: {code: {"blocking": …, "county": changed here}}."""
+    chosen = {code: {"blocking": rule.blocking, "county": False} for code, rule in CATALOGUE.items()}
+    for code, blocking in RuleSetting.objects.values_list("code", "blocking"):
+        if code in chosen:
+            chosen[code] = {"blocking": bool(blocking), "county": True}
+    return chosen
+
+
+def blocking_of(settings: dict[str, dict[str, bool]]) -> frozenset[str]:
+    """The blocking rules of a settings record (as rule_settings_in_force gives and runs keep)."""
+    return frozenset(code for code, setting in settings.items() if setting.get("blocking"))
 
 
 def blocking_codes() -> frozenset[str]:
     """The rules whose findings stop lines: the catalogue's defaults as changed by this county's settings."""
-    chosen = {code: rule.blocking for code, rule in CATALOGUE.items()}
-    chosen.update(
-        (code, blocking)
-        for code, blocking in RuleSetting.objects.values_list("code", "blocking")
-        if code in CATALOGUE
-    )
-    return frozenset(code for code, blocking in chosen.items() if blocking)
+    return blocking_of(rule_settings_in_force())
 
 
 def open_blocking(roster: Roster) -> QuerySet[Finding]:

@@ -55,6 +55,8 @@ def run_checks(
         codes=rules or None,
         region_code=region_code,
         progress=step,
+        period_from=period_from,
+        period_to=period_to,
     )
     # The last steps come faster than progress is written: say plainly that all of them are done.
     progress(steps["total"], steps["total"], "核查完成，疑点已保存", force=True)

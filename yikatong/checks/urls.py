@@ -16,4 +16,5 @@ urlpatterns = [
     path("runs/<int:pk>/sample.xlsx", views.run_sample_export, name="run_sample_export"),
     path("posthoc/", views.posthoc, name="posthoc"),
     path("rules/", views.rules, name="rules"),
+    path("rules/<str:code>/change/", views.rule_change, name="rule_change"),
 ]

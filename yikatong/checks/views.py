@@ -11,12 +11,12 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.http import FileResponse, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_GET, require_POST
 
-from yikatong.accounts.permissions import allowed, authorize, may_see_clear, requires
+from yikatong.accounts.permissions import allowed, may_see_clear, requires
 from yikatong.audit.services import audit_record
 from yikatong.checks import exports, selectors, services, tasks
 from yikatong.checks.engine.catalogue import CATALOGUE
@@ -24,14 +24,13 @@ from yikatong.checks.forms import (
     FindingFilterForm,
     InflightRunForm,
     PosthocRunForm,
-    RuleSettingForm,
+    RuleChangeForm,
     SampleForm,
     SettleForm,
 )
 from yikatong.checks.models import CheckRun, Finding, FindingState, RunKind, RunState
 from yikatong.core.web import show_refusal
 
-# As rule_setting_change requires: the county's finance bureau or the administrator.
 FINDINGS_PER_PAGE = 50
 RUNS_PER_PAGE = 30
 
@@ -198,9 +197,10 @@ def run_detail(request: HttpRequest, pk: int) -> HttpResponse:
     context = {
         "run": run,
         "counts": selectors.finding_counts(found),
-        "skipped": sorted(run.skipped.items()),
+        "rule_rows": selectors.run_rule_rows(run),
+        "skipped": selectors.run_skipped(run),
         "snapshots": selectors.run_snapshots(run),
-        "blocking": selectors.blocking_codes(),
+        "show_codes": selectors.shows_rule_codes(request.user),
         "may_sample": sampling and allowed(request.user, "sample.draw"),
         "sampling": sampling,
         "sample_form": SampleForm(initial={"size": 20}),
@@ -313,23 +313,60 @@ def posthoc(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @requires("rule.view")
+@require_GET
 def rules(request: HttpRequest) -> HttpResponse:
-    """The 16 rules and whether each blocks; finance and the administrator may change that."""
-    may_change = allowed(request.user, "rule.change")
-    if request.method == "POST":
-        authorize(request.user, "rule.change")
-        form = RuleSettingForm(request.POST)
-        if not form.is_valid():
-            _form_errors(request, form)
-            return redirect("checks:rules")
-        code, blocking = form.cleaned_data["code"], form.cleaned_data["blocking"]
-        try:
-            services.rule_setting_change(user=request.user, code=code, blocking=blocking)
-        except ValidationError as exc:
-            show_refusal(request, exc)
-        else:
-            state = _("阻断发放") if blocking else _("不阻断发放")
-            messages.success(request, _("规则 %(code)s 已设为%(state)s") % {"code": code, "state": state})
-        return redirect("checks:rules")
-    context = {"rows": selectors.rule_rows(), "may_change": may_change}
+    """The 16 rules, whether each blocks, and who changed that last, when and why; finance and the
+    administrator may change it, each switch through its confirmation page."""
+    context = {
+        "rows": selectors.rule_rows(),
+        "may_change": allowed(request.user, "rule.change"),
+        "show_codes": selectors.shows_rule_codes(request.user),
+    }
     return render(request, "checks/rules.html", context)
+
+
+@login_required
+@requires("rule.change")
+def rule_change(request: HttpRequest, code: str) -> HttpResponse:
+    """Confirm one rule's blocking switch with a reason (GET shows the page and changes nothing)."""
+    row = selectors.rule_row(code)
+    if row is None:
+        raise Http404(_("没有这条核查规则"))
+    if request.method == "POST":
+        form = RuleChangeForm(request.POST)
+        if form.is_valid():
+            blocking = form.cleaned_data["blocking"]
+            try:
+                services.rule_setting_change(
+                    user=request.user, code=code, blocking=blocking, reason=form.cleaned_data["reason"]
+                )
+            except ValidationError as exc:
+                if not _form_refused(form, exc):
+                    show_refusal(request, exc)
+                    return redirect("checks:rules")
+            else:
+                state = _("阻断发放") if blocking else _("不阻断发放")
+                messages.success(
+                    request, _("规则“%(title)s”已设为%(state)s") % {"title": _(row.title), "state": state}
+                )
+                return redirect("checks:rules")
+    else:
+        form = RuleChangeForm(initial={"blocking": "0" if row.blocking else "1"})
+    context = {
+        "row": row,
+        "form": form,
+        "target": not row.blocking,
+        "show_codes": selectors.shows_rule_codes(request.user),
+    }
+    return render(request, "checks/rules_change.html", context)
+
+
+def _form_refused(form: forms.Form, exc: ValidationError) -> bool:
+    """Put a service's refusal of a form field (the reason) on the form; False when it is not one."""
+    fields = getattr(exc, "error_dict", {})
+    if not fields or not set(fields) <= set(form.fields):
+        return False
+    for name, problems in fields.items():
+        for problem in problems:
+            form.add_error(name, problem)
+    return True

@@ -13,9 +13,10 @@ from django.utils import timezone
 from yikatong.audit.services import audit_record
 from yikatong.checks.engine.catalogue import CATALOGUE
 from yikatong.checks.engine.runner import run as run_engine
-from yikatong.checks.models import CheckRun, RunKind, RunState
+from yikatong.checks.models import CheckedLine, CheckRun, RunKind, RunState
 from yikatong.checks.platform import LineSet, PeriodInputs, inputs_for, load_registries
-from yikatong.checks.selectors import blocking_codes, blocking_message, open_blocking
+from yikatong.checks.selectors import blocking_message, blocking_of, open_blocking, rule_settings_in_force
+from yikatong.core.periods import InvalidPeriod, Period
 from yikatong.core.tables import execute, insert_frame, staging_table
 from yikatong.policies.models import Policy
 from yikatong.rosters.models import LineState, Roster
@@ -40,21 +41,29 @@ def check_run(
     region_code: str = "",
     roster: Roster | None = None,
     progress: ProgressFn | None = None,
+    period_from: str = "",
+    period_to: str = "",
 ) -> CheckRun:
-    """Run the chosen rules (default all) over the line set, store the findings, and return the run."""
+    """Run the chosen rules (default all) over the line set, store the findings, and return the run.
+
+    The run is labelled with the range it was asked for (``period_from`` … ``period_to``; by default the
+    line set's first and last periods), not with the periods that happened to have lines, and it keeps the
+    rules' blocking settings in force as it starts: its findings block (or not) by those.
+    """
     chosen = [code for code in CATALOGUE if codes is None or code in set(codes)]
     policy = None
     if line_set.policy_code:
         policy = Policy.objects.get(code=line_set.policy_code)
-    periods = sorted(line_set.periods)
+    periods = sorted(line_set.periods, key=_period_order)
     run = CheckRun.objects.create(
         kind=kind,
         region_code=region_code or (line_set.region_prefix.ljust(12, "0") if line_set.region_prefix else ""),
         policy=policy,
         roster=roster,
-        period_from=periods[0],
-        period_to=periods[-1],
+        period_from=period_from or periods[0],
+        period_to=period_to or period_from or periods[-1],
         rules=chosen,
+        rule_settings=rule_settings_in_force(),
         created_by=user if getattr(user, "pk", None) else None,
     )
     try:
@@ -66,6 +75,15 @@ def check_run(
         raise
     run.refresh_from_db()
     return run
+
+
+def _period_order(text: str) -> tuple[object, ...]:
+    """Periods in time order (2026-01 before 2026Q1 before 2026), any unreadable one last as written."""
+    try:
+        period = Period.parse(text)
+    except InvalidPeriod:
+        return (1, text)
+    return (0, period.start, period.end)
 
 
 def _run(
@@ -81,6 +99,7 @@ def _run(
     counts: dict[str, int] = dict.fromkeys(chosen, 0)
     lines = 0
     checked: list[pl.DataFrame] = []
+    own: list[pl.DataFrame] = []
     for index, period in enumerate(sorted(line_set.periods)):
         loaded = inputs_for(line_set, period, registries)
         lines += loaded.inputs.lines.height
@@ -97,12 +116,16 @@ def _run(
             counts[row["rule"]] += row["count"]
         found.append(_located(result.findings, loaded, registries.persons, period))
         checked.append(_checked(loaded))
+        own.append(loaded.meta.select(pl.col("row_no").alias("line_id")))
     frame = pl.concat(found) if found else _located_empty()
-    blocking = blocking_codes()
+    # As recorded when the run started: a setting changed meanwhile applies from the next run on.
+    blocking = blocking_of(run.rule_settings or rule_settings_in_force())
     frame = frame.with_columns(pl.col("rule").is_in(list(blocking)).alias("blocking"))
     ran = [code for code in chosen if code not in skipped]
     with transaction.atomic():
         _store(run, frame, pl.concat(checked), ran)
+        if run.kind == RunKind.POSTHOC:
+            _record_population(run, pl.concat(own).unique())
         CheckRun.objects.filter(pk=run.pk).update(
             state=RunState.DONE,
             finished_at=timezone.now(),
@@ -126,6 +149,7 @@ def _run(
                 "lines": lines,
                 "findings": frame.height,
                 "snapshots": {name: item["id"] for name, item in registries.snapshots.items()},
+                "blocking": sorted(blocking),
             },
             actor=actor,
         )
@@ -302,6 +326,12 @@ def _store(run: CheckRun, frame: pl.DataFrame, checked: pl.DataFrame, ran: list[
         params = [NO_LONGER_FOUND, now, run.pk, *ran]
         execute(gone.format(key="line_id", extra=""), params)
         execute(gone.format(key="roster_id", extra=" AND checks_finding.line_id IS NULL"), params)
+
+
+def _record_population(run: CheckRun, lines: pl.DataFrame) -> None:
+    """Keep the lines a post-hoc run read: its sample is drawn from these and from no line approved later."""
+    frame = lines.select(pl.lit(run.pk, pl.Int64).alias("run_id"), pl.col("line_id").cast(pl.Int64))
+    insert_frame(CheckedLine._meta.db_table, frame)
 
 
 def check_roster(*, user: Any, roster: Roster) -> CheckRun:

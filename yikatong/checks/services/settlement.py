@@ -14,12 +14,22 @@ from django.utils import timezone
 from yikatong.accounts.permissions import authorize
 from yikatong.audit.services import audit_record
 from yikatong.checks.engine.catalogue import CATALOGUE
-from yikatong.checks.models import CheckRun, Finding, FindingState, RuleSetting, RunKind, RunState
+from yikatong.checks.models import (
+    RULE_REASON_MAX,
+    CheckedLine,
+    CheckRun,
+    Finding,
+    FindingState,
+    RuleSetting,
+    RunKind,
+    RunState,
+)
 from yikatong.checks.platform import LINES_FROM
-from yikatong.checks.selectors import blocking_codes, line_set_for
+from yikatong.checks.selectors import line_set_for
 from yikatong.core.restrict import ensure_in_scope
 from yikatong.core.tables import read_frame
-from yikatong.rosters.models import LineState, RosterLine
+from yikatong.rosters.domain import workflow
+from yikatong.rosters.models import LineState, RosterEvent, RosterLine
 
 # Who may settle a finding: the department that owns the policy (it approves rosters) and finance (it
 # approves disbursement plans). Auditors read and report; they do not settle.
@@ -37,20 +47,35 @@ ProgressFn = Callable[[int, int, str], None]
 
 
 @transaction.atomic
-def rule_setting_change(*, user: Any, code: str, blocking: bool) -> RuleSetting:
-    """Finance or the administrator decides whether a rule blocks; audited."""
+def rule_setting_change(*, user: Any, code: str, blocking: bool, reason: str) -> RuleSetting:
+    """Finance or the administrator decides, with a reason, whether a rule blocks; the change and its
+    reason are one audit event. Refused when the rule already is as asked (someone changed it meanwhile)."""
     authorize(user, "rule.change")
-    if code not in CATALOGUE:
+    rule = CATALOGUE.get(code)
+    if rule is None:
         raise ValidationError(f"未知的核查规则：{code}")
-    before = code in blocking_codes()
-    setting, _ = RuleSetting.objects.update_or_create(
-        code=code, defaults={"blocking": blocking, "updated_by": user, "updated_at": timezone.now()}
-    )
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError({"reason": "请填写调整理由"})
+    if len(reason) > RULE_REASON_MAX:
+        raise ValidationError({"reason": f"调整理由不能超过{RULE_REASON_MAX}字"})
+    # One row per rule, locked: of two people confirming the same switch at once, the second is told.
+    RuleSetting.objects.get_or_create(code=code, defaults={"blocking": rule.blocking, "updated_by": user})
+    setting = RuleSetting.objects.select_for_update().get(code=code)
+    before = setting.blocking
+    if before == blocking:
+        state = "阻断发放" if blocking else "不阻断发放"
+        raise ValidationError(f"规则“{rule.title_zh}”已是{state}，无需调整")
+    setting.blocking = blocking
+    setting.reason = reason
+    setting.updated_by = user
+    setting.updated_at = timezone.now()
+    setting.save(update_fields=["blocking", "reason", "updated_by", "updated_at"])
     audit_record(
         action="checks.rule_setting",
         obj=setting,
-        before={"code": code, "blocking": before},
-        after={"code": code, "blocking": blocking},
+        before={"code": code, "title": rule.title_zh, "blocking": before},
+        after={"code": code, "title": rule.title_zh, "blocking": blocking, "reason": reason},
         actor=user,
     )
     return setting
@@ -131,6 +156,23 @@ def sample_draw(*, user: Any, run: CheckRun, size: int, seed: int | None = None)
 
 
 def _posthoc_line_ids(run: CheckRun) -> list[int]:
+    """The lines a sample of the run is drawn from, in id order: those the run read, so never a line of
+    another period or one approved after it started."""
+    recorded = read_frame(
+        f"SELECT line_id AS id FROM {CheckedLine._meta.db_table} WHERE run_id = %s ORDER BY line_id",
+        [run.pk],
+        schema={"id": pl.Int64},
+    )
+    # Runs record the lines they read since they record the rule settings too (the same change): a run
+    # with settings and no lines read none.
+    if recorded.height or run.rule_settings is not None:
+        return recorded["id"].to_list()
+    return _population_before_recording(run)
+
+
+def _population_before_recording(run: CheckRun) -> list[int]:
+    """For a run made before runs kept the lines they read: the approved lines of its period range whose
+    roster had been approved when it started."""
     where, params = line_set_for(
         kind=run.kind,
         period_from=run.period_from,
@@ -138,7 +180,14 @@ def _posthoc_line_ids(run: CheckRun) -> list[int]:
         policy_code=run.policy.code if run.policy else "",
         region_code=run.region_code,
     ).where()
-    frame = read_frame(
-        f"SELECT l.id {LINES_FROM} WHERE {where} ORDER BY l.id", params, schema={"id": pl.Int64}
+    lines = read_frame(
+        f"SELECT l.id, l.roster_id {LINES_FROM} WHERE {where}",
+        params,
+        schema={"id": pl.Int64, "roster_id": pl.Int64},
     )
-    return frame["id"].to_list() if frame.height else []
+    approved = RosterEvent.objects.filter(to_state=workflow.APPROVED, at__lte=run.started_at)
+    rosters = pl.DataFrame(
+        {"roster_id": list(approved.values_list("roster_id", flat=True).distinct())},
+        schema={"roster_id": pl.Int64},
+    )
+    return lines.join(rosters, on="roster_id", how="semi").sort("id")["id"].to_list()
