@@ -280,3 +280,33 @@ def test_deceased_failure_stops_the_line(paid_world: World) -> None:
     _answer(batch, {0: (plans.FAILED, "MD07")})
     line = PlanLine.objects.get(plan=plan, reason_code="MD07")
     assert (line.status, line.remedy_role) == (LineStatus.STOPPED, "dept_reviewer")
+
+
+def test_a_settled_payment_sent_back_goes_back_to_its_origin(paid_world: World) -> None:
+    plan = _approved_plan(paid_world)
+    batch = PaymentBatch.objects.get(plan=plan, bank__code="103")
+    _answer(batch, {0: (plans.PAID, ""), 1: (plans.PAID, "")})
+    line = PlanLine.objects.filter(plan=plan, bank__code="103").order_by("id").first()
+    assert line is not None and line.status == LineStatus.PAID
+    _answer(batch, {0: (plans.RETURNED, "AC04")})
+    line.refresh_from_db()
+    assert (line.status, line.reason_code, line.remedy_role) == (LineStatus.FAILED, "AC04", "hrss")
+    batch.refresh_from_db()
+    assert (batch.paid_count, batch.returned_count) == (1, 1)
+    assert services.budget_position(plan.policy, 2026).paid_fen == 5000
+
+
+def test_a_plan_not_paid_by_its_time_limit_is_late(paid_world: World) -> None:
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from yikatong.checks.models import Finding
+    from yikatong.checks.platform import LineSet
+    from yikatong.checks.services import check_run
+
+    plan = _approved_plan(paid_world)
+    DisbursementPlan.objects.filter(pk=plan.pk).update(deadline=timezone.now() - dt.timedelta(days=3))
+    check_run(line_set=LineSet(periods=("2026-10",), states=("approved",)), user=paid_world.user("finance"))
+    late = Finding.objects.filter(rule="LATE", detail__contains="财政审批后发放到卡")
+    assert late.exists() and "至今未完成" in late.first().detail

@@ -339,7 +339,34 @@ def _events(line_set: LineSet, period: str) -> pl.DataFrame:
         f"JOIN core_region v ON v.code = r.village_id WHERE r.deadline IS NOT NULL AND r.id IN ({rosters})",
         params,
     )
+    # 审批后发放: each approved plan's time limit for paying a roster's lines, done when the last is paid.
+    paying = read_frame(
+        "SELECT l.roster_id, dp.number, dp.deadline, pol.code AS policy_code, v.name AS village, r.period, "
+        "MAX(pay.updated_at) AS last_paid, "
+        "SUM(CASE WHEN pl.status = 'paid' OR pl.status = 'stopped' THEN 0 ELSE 1 END) AS unpaid "
+        "FROM payments_planline pl JOIN payments_disbursementplan dp ON dp.id = pl.plan_id "
+        "JOIN rosters_rosterline l ON l.id = pl.roster_line_id JOIN rosters_roster r ON r.id = l.roster_id "
+        "JOIN policies_policy pol ON pol.id = r.policy_id JOIN core_region v ON v.code = r.village_id "
+        "LEFT JOIN payments_payment pay ON pay.line_id = pl.id AND pay.status = 'paid' "
+        f"WHERE pl.active AND dp.approved_at IS NOT NULL AND dp.deadline IS NOT NULL AND l.roster_id IN ({rosters}) "
+        "GROUP BY l.roster_id, dp.number, dp.deadline, pol.code, v.name, r.period",
+        params,
+    )
     rows = []
+    for row in paying.iter_rows(named=True):
+        rows.append(
+            {
+                "roster": int(row["roster_id"]),
+                "step_key": f"plan_payment_{row['number']}",
+                "step": f"{row['village']}{row['period']}名册（发放计划{row['number']}）“财政审批后发放到卡”",
+                "due": _local_date(row["deadline"]),
+                "done": _local_date(row["last_paid"])
+                if int(row["unpaid"] or 0) == 0 and row["last_paid"]
+                else None,
+                "id_number": None,
+                "policy_code": row["policy_code"],
+            }
+        )
     for frame in (done, pending):
         for row in frame.iter_rows(named=True):
             rows.append(

@@ -53,7 +53,8 @@ class PlanGate:
     """
 
     check: Callable[[Any, DisbursementPlan], int | None]
-    refusal: Callable[[DisbursementPlan], str]
+    # The plan, and the statuses of the lines that are to move (None: all its lines).
+    refusal: Callable[[DisbursementPlan, list[str] | None], str]
 
 
 PLAN_GATES: list[PlanGate] = []
@@ -65,9 +66,9 @@ def plan_gate_add(gate: PlanGate) -> None:
         PLAN_GATES.append(gate)
 
 
-def _refusal(plan: DisbursementPlan) -> str:
+def _refusal(plan: DisbursementPlan, statuses: list[str] | None = None) -> str:
     for gate in PLAN_GATES:
-        reason = gate.refusal(plan)
+        reason = gate.refusal(plan, statuses)
         if reason:
             return reason
     return ""
@@ -604,21 +605,22 @@ def apply_return_lines(*, bank_id: int, rows: list[dict[str, Any]]) -> Applied:
                 [bank_id],
             )
             batch_ids = sorted(int(row[0]) for row in cursor.fetchall())
-        changed = 0
-        now = timezone.now()
+        # One join with the staged lines (UPDATE … FROM, on SQLite too), each line's answer taken only from
+        # the states it may follow: a correlated subquery per payment was quadratic in the return's size.
+        moves, params = [], []
         for status, sources in _FROM.items():
-            marks = ", ".join(["%s"] * len(sources))
-            changed += execute(
-                "UPDATE payments_payment SET status = %s, "
-                f"reason_code = COALESCE((SELECT s.reason_code FROM {table} s WHERE s.end_to_end_id = payments_payment.end_to_end_id), ''), "
-                f"reason_text = COALESCE((SELECT s.reason_text FROM {table} s WHERE s.end_to_end_id = payments_payment.end_to_end_id), ''), "
-                f"settled_on = COALESCE((SELECT s.settled_on FROM {table} s WHERE s.end_to_end_id = payments_payment.end_to_end_id), settled_on), "
-                "updated_at = %s "
-                f"WHERE status IN ({marks}) AND batch_id IN (SELECT id FROM payments_paymentbatch WHERE bank_id = %s) "
-                f"AND end_to_end_id IN (SELECT s.end_to_end_id FROM {table} s WHERE s.status = %s "
-                "AND (s.amount_fen IS NULL OR s.amount_fen = payments_payment.amount_fen))",
-                [status, now, *sources, bank_id, status],
-            )
+            moves.append(f"(s.status = %s AND payments_payment.status IN ({', '.join(['%s'] * len(sources))}))")
+            params += [status, *sources]
+        changed = execute(
+            "UPDATE payments_payment SET status = s.status, reason_code = COALESCE(s.reason_code, ''), "
+            "reason_text = COALESCE(s.reason_text, ''), "
+            "settled_on = COALESCE(s.settled_on, payments_payment.settled_on), updated_at = %s "
+            f"FROM {table} s WHERE s.end_to_end_id = payments_payment.end_to_end_id "
+            "AND payments_payment.batch_id IN (SELECT id FROM payments_paymentbatch WHERE bank_id = %s) "
+            "AND (s.amount_fen IS NULL OR s.amount_fen = payments_payment.amount_fen) "
+            f"AND ({' OR '.join(moves)})",
+            [timezone.now(), bank_id, *params],
+        )
     return Applied(
         lines=total, changed=changed, unchanged=matched - changed, unknown=total - matched, batches=batch_ids
     )
@@ -696,7 +698,8 @@ def _lines_follow_payments(batch_ids: list[int]) -> None:
             (code or "", text or "", remedy.role, "stop" if not remedy.reissue else ""), []
         ).append(int(line_id))
     for (code, text, role, stop), ids in by_remedy.items():
-        queryset = PlanLine.objects.filter(pk__in=ids, status=LineStatus.WAITING)
+        # A settled payment sent back (pacs.004, a 退回 line) takes its paid line back to its origin too.
+        queryset = PlanLine.objects.filter(pk__in=ids, status__in=[LineStatus.WAITING, LineStatus.PAID])
         if stop:
             queryset.update(status=LineStatus.STOPPED, reason_code=code, reason_text=text, remedy_role=role)
             continue
@@ -823,7 +826,7 @@ def plan_reissue(*, user: Any, plan: DisbursementPlan) -> list[PaymentBatch]:
         gate.check(user, plan)
     with transaction.atomic():
         plan = _locked(user, plan, "payment.reissue")
-        reason = _refusal(plan)
+        reason = _refusal(plan, [LineStatus.READY])
         if reason:
             raise ValidationError(reason)
         ready = PlanLine.objects.filter(plan=plan, status=LineStatus.READY)

@@ -27,6 +27,8 @@ class Roster(models.Model):
     period = models.CharField("发放期间", max_length=8)
     village = models.ForeignKey(Region, on_delete=models.PROTECT, verbose_name="村/社区")
     state = models.CharField("状态", max_length=20, choices=STATE_CHOICES, default=workflow.DRAFT)
+    # 0: the period's roster; 1, 2, …: a supplementary roster (补报) for late entitlements of the same period.
+    supplement = models.PositiveSmallIntegerField(_("补报序号"), default=0)
     revision = models.PositiveIntegerField("修订号", default=0)
     deadline = models.DateTimeField("当前环节办理期限", null=True, blank=True)
     publicity_start = models.DateTimeField("公示开始", null=True, blank=True)
@@ -42,13 +44,15 @@ class Roster(models.Model):
         verbose_name = _("申报名册")
         verbose_name_plural = _("申报名册")
         constraints = [
+            # The period's roster, then its supplementary rosters (补报) numbered 1, 2, … after it.
             models.UniqueConstraint(
-                fields=["policy", "period", "village"], name="one_roster_per_village_period"
+                fields=["policy", "period", "village", "supplement"], name="one_roster_per_village_period"
             ),
         ]
 
     def __str__(self) -> str:
-        return f"{self.village.name} {self.period} {self.policy.code}"
+        extra = f" 补报{self.supplement}" if self.supplement else ""
+        return f"{self.village.name} {self.period} {self.policy.code}{extra}"
 
 
 class LineState(models.TextChoices):

@@ -102,8 +102,12 @@ def _days(n: int) -> dt.timedelta:
 
 
 @transaction.atomic
-def roster_create(*, user: Any, policy_code: str, period: str, village_code: str) -> Roster:
-    """A village clerk opens a roster for a published policy, a period and their village."""
+def roster_create(
+    *, user: Any, policy_code: str, period: str, village_code: str, supplementary: bool = False
+) -> Roster:
+    """A village clerk opens a roster for a published policy, a period and their village; or, once that
+    roster is approved, a supplementary roster (补报) of late entitlements for the same period, which goes
+    through the same notice, review, checks and a supplementary disbursement plan."""
     if user is None:
         raise AccessDenied("建立申报名册须指明由哪位村（社区）经办人建立（命令行用 --user）")
     authorize(user, "roster.create")
@@ -127,12 +131,25 @@ def roster_create(*, user: Any, policy_code: str, period: str, village_code: str
     )  # fmt: skip
     if refusal:
         raise ValidationError({"period": refusal})
-    if Roster.objects.filter(policy=policy, period=str(parsed), village=village).exists():
-        raise ValidationError("本村该项目该期间的名册已存在")
+    earlier = Roster.objects.filter(policy=policy, period=str(parsed), village=village)
+    supplement = 0
+    if supplementary:
+        if not earlier.exists():
+            raise ValidationError("本期尚无名册，请先建立本期名册（补报用于本期名册审批后发现的遗漏）")
+        if earlier.exclude(state=workflow.APPROVED).exists():
+            raise ValidationError("本期名册（或上一份补报名册）尚未审批，请在其中更正，不必补报")
+        supplement = max(r.supplement for r in earlier) + 1
+    elif earlier.exists():
+        raise ValidationError("本村该项目该期间的名册已存在；审批后发现遗漏的，请建立补报名册")
     try:
         with transaction.atomic():
             roster = Roster.objects.create(
-                policy=policy, policy_version=version, period=str(parsed), village=village, created_by=user
+                policy=policy,
+                policy_version=version,
+                period=str(parsed),
+                village=village,
+                supplement=supplement,
+                created_by=user,
             )
     except IntegrityError as exc:  # a concurrent request created it first
         raise ValidationError("本村该项目该期间的名册已存在") from exc

@@ -29,16 +29,19 @@ def check_plan(user: Any, plan: DisbursementPlan) -> int:
     return int(run.pk)
 
 
-def plan_open_blocking(plan: DisbursementPlan) -> QuerySet[Finding]:
-    """The open blocking findings on the plan's lines."""
-    lines = PlanLine.objects.filter(plan=plan, active=True).values("roster_line_id")
+def plan_open_blocking(plan: DisbursementPlan, statuses: list[str] | None = None) -> QuerySet[Finding]:
+    """The open blocking findings on the plan's lines (those in ``statuses`` only, when given)."""
+    lines = PlanLine.objects.filter(plan=plan, active=True)
+    if statuses is not None:
+        lines = lines.filter(status__in=statuses)
+    lines = lines.values("roster_line_id")
     return Finding.objects.filter(
         kind=RunKind.INFLIGHT, blocking=True, state=FindingState.OPEN, line_id__in=lines
     )
 
 
-def _refusal(plan: DisbursementPlan) -> str:
-    blocking = plan_open_blocking(plan)
+def _refusal(plan: DisbursementPlan, statuses: list[str] | None) -> str:
+    blocking = plan_open_blocking(plan, statuses)
     return blocking_message(blocking) if blocking.exists() else ""
 
 
