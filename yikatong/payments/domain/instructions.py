@@ -87,6 +87,10 @@ class ReturnFile:
     group_reason_code: str = ""
     group_reason_text: str = ""
     lines: list[ReturnLine] = field(default_factory=list)
+    # pain.002: the count and total the bank says the answered payment file had (OrgnlNbOfTxs, OrgnlCtrlSum),
+    # to compare with the file as sent; None when the format or the file does not say
+    original_count: int | None = None
+    original_total_fen: int | None = None
 
     def __iter__(self) -> Iterator[ReturnLine]:
         return iter(self.lines)
