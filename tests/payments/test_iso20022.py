@@ -387,6 +387,27 @@ def test_instructions_handed_over_are_those_counted() -> None:
     assert summary.count == len(sent)
 
 
+class OneWay(io.RawIOBase):
+    """A stream that cannot seek, as a pipe or an upload read in chunks."""
+
+    def __init__(self, data: bytes) -> None:
+        self.data = io.BytesIO(data)
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: memoryview) -> int:  # type: ignore[override]
+        chunk = self.data.read(len(buffer))
+        buffer[: len(chunk)] = chunk
+        return len(chunk)
+
+
+def test_validate_reads_a_stream_that_cannot_seek() -> None:
+    stream = io.BufferedReader(OneWay(pain001(GOOD)))
+    assert not stream.seekable()
+    assert validate_pain001(stream).count == 3
+
+
 def test_validate_reads_a_path(tmp_path: Path) -> None:
     path = tmp_path / "pain001.xml"
     path.write_bytes(pain001(GOOD))

@@ -11,6 +11,8 @@ holder's ID number as ``Cdtr/Id/PrvtId/Othr`` (scheme ``NIDN``), so the bank can
 
 from __future__ import annotations
 
+import shutil
+import tempfile
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -239,6 +241,11 @@ def validate_pain001(
     if isinstance(source, str | Path):
         with open(source, "rb") as stream:
             return validate_pain001(stream, each=each)
+    if not source.seekable():  # the root is read first, then the whole file: park a one-way stream on disk
+        with tempfile.TemporaryFile() as parked:
+            shutil.copyfileobj(source, parked, 1 << 20)
+            parked.seek(0)
+            return validate_pain001(parked, each=each)
     found = etree.QName(root_tag(source, error=PaymentFileError))
     if found.text != _DOCUMENT:
         raise PaymentFileError(
