@@ -265,11 +265,36 @@ def _fail(element: etree._Element, message: str) -> PaymentFileError:
 _DOCUMENT, _GRP_HDR, _PMT_INF, _TX = (
     f"{{{NS}}}{name}" for name in ("Document", "GrpHdr", "PmtInf", "CdtTrfTxInf")
 )
-_E2E, _AMT, _INSTD_AMT, _CDTR_AGT, _CDTR, _NM, _CDTR_ACCT, _RMT_INF, _USTRD = (
+(
+    _PMT_ID,
+    _E2E,
+    _AMT,
+    _INSTD_AMT,
+    _CDTR_AGT,
+    _CLR_SYS_MMB_ID,
+    _CDTR,
+    _NM,
+    _CDTR_ACCT,
+    _OTHR,
+    _RMT_INF,
+    _USTRD,
+) = (
     f"{{{NS}}}{name}"
-    for name in ("EndToEndId", "Amt", "InstdAmt", "CdtrAgt", "Cdtr", "Nm", "CdtrAcct", "RmtInf", "Ustrd")
+    for name in (
+        "PmtId",
+        "EndToEndId",
+        "Amt",
+        "InstdAmt",
+        "CdtrAgt",
+        "ClrSysMmbId",
+        "Cdtr",
+        "Nm",
+        "CdtrAcct",
+        "Othr",
+        "RmtInf",
+        "Ustrd",
+    )
 )
-_MMB_ID, _OTHR = f"{{{NS}}}MmbId", f"{{{NS}}}Othr"
 
 
 def _id_number(creditor: etree._Element | None) -> str:
@@ -325,36 +350,34 @@ class _Pain001Reader:
         self.group = element
 
     def _transaction(self, element: etree._Element) -> None:
-        # One C-level pass over the leaves that matter, each placed by its parent (findtext paths cost
-        # several microseconds each, times 200,000). The XSD has checked the shape; the profile is here.
+        # The element has just passed the XSD, so its children come in the order it fixes and each field
+        # sits at a known place: indexing costs a tenth of a findtext path, which counts at 200,000.
         e2e = name = account = agent = ""
         amount_element: etree._Element | None = None
         creditor: etree._Element | None = None
         remarks: list[str] = []
-        for leaf in element.iter(_E2E, _INSTD_AMT, _NM, _MMB_ID, _OTHR, _USTRD):
-            tag = leaf.tag
-            parent = leaf.getparent()
-            assert parent is not None
-            if tag == _E2E:
-                e2e = leaf.text or ""
-            elif tag == _INSTD_AMT:
-                if parent.tag == _AMT:
-                    amount_element = leaf
-            elif tag == _NM:
-                if parent.tag == _CDTR and parent.getparent() is element:
-                    creditor = parent
-                    name = (leaf.text or "").strip()
-            elif tag == _MMB_ID:
-                holder = parent.getparent()  # ClrSysMmbId in FinInstnId in the agent
-                agent_element = holder.getparent() if holder is not None else None
-                if agent_element is not None and agent_element.tag == _CDTR_AGT:
-                    agent = leaf.text or ""
-            elif tag == _OTHR:
-                holder = parent.getparent()  # Othr in Id in the account
-                if holder is not None and holder.tag == _CDTR_ACCT:
-                    account = leaf[0].text or ""  # GenericAccountIdentification1 starts with its Id
-            elif parent.tag == _RMT_INF:
-                remarks.append((leaf.text or "").strip())
+        for child in element:
+            tag = child.tag
+            if tag == _PMT_ID:  # InstrId?, EndToEndId, UETR?
+                for part in child:
+                    if part.tag == _E2E:
+                        e2e = part.text or ""
+            elif tag == _AMT:  # the choice InstdAmt | EqvtAmt
+                if child[0].tag == _INSTD_AMT:
+                    amount_element = child[0]
+            elif tag == _CDTR_AGT:  # FinInstnId (BICFI?, ClrSysMmbId? (ClrSysId?, MmbId), ...)
+                for part in child[0]:
+                    if part.tag == _CLR_SYS_MMB_ID:
+                        agent = part[-1].text or ""
+            elif tag == _CDTR:  # Nm? first
+                creditor = child
+                if len(child) and child[0].tag == _NM:
+                    name = (child[0].text or "").strip()
+            elif tag == _CDTR_ACCT:  # Id (the choice IBAN | Othr (Id, ...)), ...
+                if child[0][0].tag == _OTHR:
+                    account = child[0][0][0].text or ""
+            elif tag == _RMT_INF:
+                remarks.extend((u.text or "").strip() for u in child if u.tag == _USTRD)
         if e2e in self.seen:
             raise _fail(element, f"端到端标识“{e2e}”在本文件中重复。")
         self.seen.add(e2e)
