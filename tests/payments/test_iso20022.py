@@ -6,6 +6,7 @@ from __future__ import annotations
 import dataclasses
 import importlib.metadata
 import io
+import threading
 import time
 from collections.abc import Iterator
 from datetime import date, datetime, timedelta, timezone
@@ -501,6 +502,16 @@ def test_the_hardened_parser_expands_nothing(tmp_path: Path) -> None:
 def test_every_pinned_schema_loads_from_its_installed_package() -> None:
     for message in xsd.PINNED:
         assert isinstance(xsd.schema(message), etree.XMLSchema)
+
+
+def test_compiled_schemas_are_kept_per_thread() -> None:
+    here = xsd.schema("pain.001.001.09")
+    assert xsd.schema("pain.001.001.09") is here  # compiled once
+    there: list[etree.XMLSchema] = []
+    thread = threading.Thread(target=lambda: there.append(xsd.schema("pain.001.001.09")))
+    thread.start()
+    thread.join()
+    assert there and there[0] is not here  # its error log is its own
 
 
 def test_a_schema_whose_digest_differs_is_refused() -> None:

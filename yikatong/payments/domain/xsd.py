@@ -13,12 +13,12 @@ on, and a file that carries a document type declaration at all (the vehicle of e
 from __future__ import annotations
 
 import copy
-import functools
 import hashlib
 import importlib.metadata
 import io
 import re
-from collections.abc import Iterator, Sequence
+import threading
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
@@ -94,25 +94,39 @@ def schema_bytes(pinned: PinnedSchema) -> bytes:
     return data
 
 
-@functools.cache
+_compiled = threading.local()
+
+
+def _per_thread(key: tuple[object, ...], build: Callable[[], etree.XMLSchema]) -> etree.XMLSchema:
+    """A compiled schema kept for this thread: an XMLSchema keeps the error log of its last validation, so
+    two threads sharing one (the web server's) could read each other's errors."""
+    cache: dict[tuple[object, ...], etree.XMLSchema] = _compiled.__dict__.setdefault("schemas", {})
+    if key not in cache:
+        cache[key] = build()
+    return cache[key]
+
+
 def schema(message: str) -> etree.XMLSchema:
-    """The compiled, pinned schema of one message (``pain.001.001.09`` …), compiled once per process."""
-    try:
-        pinned = PINNED[message]
-    except KeyError:
-        raise SchemaIntegrityError(f"没有 {message} 的 XSD。") from None
-    document = etree.fromstring(schema_bytes(pinned), hardened_parser())
-    return etree.XMLSchema(document)
+    """The compiled, pinned schema of one message (``pain.001.001.09`` …), compiled once per thread."""
+    if message not in PINNED:
+        raise SchemaIntegrityError(f"没有 {message} 的 XSD。")
+    return _per_thread(
+        (message,),
+        lambda: etree.XMLSchema(etree.fromstring(schema_bytes(PINNED[message]), hardened_parser())),
+    )
 
 
-@functools.cache
 def element_schema(message: str, elements: tuple[tuple[str, str], ...]) -> etree.XMLSchema:
     """The pinned schema with global declarations added for some of its own types (``(element, type)``), so
     that one element of a file (a transaction, an entry) can be checked alone as soon as it has been read."""
-    document = etree.fromstring(schema_bytes(PINNED[message]), hardened_parser())
-    for name, type_name in elements:
-        etree.SubElement(document, f"{{{XS}}}element", name=name, type=type_name)
-    return etree.XMLSchema(document)
+
+    def build() -> etree.XMLSchema:
+        document = etree.fromstring(schema_bytes(PINNED[message]), hardened_parser())
+        for name, type_name in elements:
+            etree.SubElement(document, f"{{{XS}}}element", name=name, type=type_name)
+        return etree.XMLSchema(document)
+
+    return _per_thread((message, elements), build)
 
 
 XS = "http://www.w3.org/2001/XMLSchema"
