@@ -13,6 +13,7 @@ from tests.checks.isolation_findings import CASES as FINDING_CASES
 from tests.checks.isolation_findings import EXEMPT as FINDING_EXEMPT
 from tests.checks.isolation_monitor import CASES as MONITOR_CASES
 from tests.checks.isolation_monitor import EXEMPT as MONITOR_EXEMPT
+from tests.notices import isolation_notices
 from tests.support.isolation import Case, Target, all_route_names, assert_isolated, url
 from tests.support.registry import make_card, make_person
 from tests.support.rosters import publish_elderly_allowance
@@ -377,6 +378,7 @@ CASES = [
 
 # The checks app keeps its cases beside its own tests.
 CASES += FINDING_CASES + MONITOR_CASES
+CASES += isolation_notices.CASES
 
 # Endpoints that show or touch no region's rows, and why.
 EXEMPT = {
@@ -419,6 +421,7 @@ EXEMPT = {
     "api:api-root": "API index",
 }
 EXEMPT |= FINDING_EXEMPT | MONITOR_EXEMPT
+EXEMPT |= isolation_notices.EXEMPT
 
 
 @pytest.mark.parametrize("case", CASES, ids=lambda c: c.id)

@@ -67,6 +67,7 @@ INSTALLED_APPS = [
     "yikatong.registry",
     "yikatong.policies",
     "yikatong.rosters",
+    "yikatong.notices",
     "yikatong.payments",
     "yikatong.checks",
     "yikatong.workbench",
@@ -160,6 +161,24 @@ TASKS = {
         "QUEUES": ["default"],
     }
 }
+
+# Notices to beneficiaries (逐项告知) go out through one SMS gateway: a dotted path to an SmsProvider
+# (docs/notices.md). The default one only records messages on the notices page and sends nothing. The
+# signature and template code are the ones registered with the gateway.
+YIKATONG_SMS_PROVIDER = os.environ.get(
+    "YIKATONG_SMS_PROVIDER", "yikatong.notices.providers.RecordingProvider"
+)
+YIKATONG_SMS_SIGNATURE = os.environ.get("YIKATONG_SMS_SIGNATURE", "塔河县财政局")
+YIKATONG_SMS_TEMPLATE_CODE = os.environ.get("YIKATONG_SMS_TEMPLATE_CODE", "YKT_SUBSIDY_PAID")
+# How often a notice is tried, the first pause before a retry (then doubling), how long a try may stay
+# unanswered before it is taken for interrupted, and how often delivery reports are asked for (seconds).
+YIKATONG_SMS_MAX_ATTEMPTS = int(os.environ.get("YIKATONG_SMS_MAX_ATTEMPTS", "3"))
+YIKATONG_SMS_RETRY_SECONDS = int(os.environ.get("YIKATONG_SMS_RETRY_SECONDS", "300"))
+YIKATONG_SMS_SENDING_TIMEOUT = int(os.environ.get("YIKATONG_SMS_SENDING_TIMEOUT", "600"))
+YIKATONG_SMS_STATUS_SECONDS = int(os.environ.get("YIKATONG_SMS_STATUS_SECONDS", "60"))
+# The demo gateway refuses numbers ending so, and reports numbers ending so undelivered.
+YIKATONG_SMS_DEMO_REFUSE_SUFFIX = os.environ.get("YIKATONG_SMS_DEMO_REFUSE_SUFFIX", "0000")
+YIKATONG_SMS_DEMO_UNDELIVERED_SUFFIX = os.environ.get("YIKATONG_SMS_DEMO_UNDELIVERED_SUFFIX", "9999")
 
 LOGGING = {
     "version": 1,

@@ -176,6 +176,8 @@ ACTIONS: dict[str, Action] = _actions(
     ),
     Action("payment.decide", "决定已达补发上限的行", frozenset({FINANCE}), writes=True),
     Action("payment.reissue", "补发已更正的行", frozenset({FINANCE}), writes=True),
+    Action("notice.view", "查看逐项告知短信", frozenset({FINANCE, AUDITOR, ADMIN, HRSS})),
+    Action("notice.retry", "重新发送失败的告知短信", frozenset({FINANCE, ADMIN}), writes=True),
     Action("rule.view", "查看核查规则设置", WATCHERS, ALL_ROWS),
     Action(
         "rule.change",
@@ -212,6 +214,7 @@ MENU: tuple[MenuItem, ...] = (
     MenuItem(
         gettext_noop("比对数据快照"), "registry:snapshot_list", "snapshot.view", gettext_noop("受益人登记")
     ),
+    MenuItem(gettext_noop("逐项告知短信"), "notices:list", "notice.view", gettext_noop("资金发放")),
     MenuItem(gettext_noop("事中跟踪监控"), "checks:monitor", "monitor.view", gettext_noop("核查监控")),
     MenuItem(gettext_noop("核查疑点"), "checks:findings", "finding.view", gettext_noop("核查监控")),
     MenuItem(gettext_noop("核查批次"), "checks:runs", "checkrun.view", gettext_noop("核查监控")),

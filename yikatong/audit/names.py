@@ -69,6 +69,13 @@ ACTION_GROUPS: dict[str, dict[str, str]] = {
         "checks.rule_setting": gettext_noop("修改核查规则设置"),
         "checks.sample": gettext_noop("抽取核实样本"),
     },
+    gettext_noop("告知短信"): {
+        "notice.enqueue": gettext_noop("生成告知短信"),
+        "notice.send": gettext_noop("发送告知短信"),
+        "notice.deliver": gettext_noop("记录短信送达回执"),
+        "notice.requeue": gettext_noop("中断的告知短信重新排队"),
+        "notice.retry": gettext_noop("重新发送告知短信"),
+    },
     gettext_noop("导出"): {
         "export.check_findings": gettext_noop("导出核查疑点清单"),
         "export.check_sample": gettext_noop("导出抽样核实清单"),
@@ -147,6 +154,15 @@ FIELD_NAMES: dict[str, str] = {
     "unchanged": gettext_noop("未变"),
     "updated": gettext_noop("更新"),
     "user": gettext_noop("用户"),
+    # the notices' outbox (counts of one enqueue, send, report or requeue)
+    "skipped": gettext_noop("已存在而跳过"),
+    "unsendable": gettext_noop("无法发送"),
+    "source": gettext_noop("来源"),
+    "sent": gettext_noop("已发送"),
+    "failed": gettext_noop("失败待重试"),
+    "gave_up": gettext_noop("停止重试"),
+    "delivered": gettext_noop("已送达"),
+    "requeued": gettext_noop("重新排队"),
 }
 
 # Where an event came from (core.context.ActorContext.channel).
