@@ -87,7 +87,7 @@ def test_a_failed_import_says_failed_and_its_error_once(
     }
     assert (progress["status_display"], progress["message"], progress["error"]) == ("失败", "失败", NOT_EXCEL)
     listed = client.get("/tasks/").content.decode()
-    assert '<span class="badge failed">失败</span></td><td>—</td>' in listed
+    assert '<span class="badge failed">失败</span></td><td class="num">—</td>' in listed
 
 
 def test_a_running_run_shows_its_progress_and_a_finished_one_its_result(

@@ -17,6 +17,7 @@ from django.views.decorators.http import require_POST
 from yikatong.accounts.models import ApiToken, User
 from yikatong.accounts.permissions import PUBLIC, requires
 from yikatong.accounts.services import api_token_create, api_token_revoke, login_record
+from yikatong.core.listing import Column, Table
 
 
 class SignInForm(AuthenticationForm):
@@ -54,16 +55,25 @@ class LogoutView(auth_views.LogoutView):
     permission = PUBLIC
 
 
+STAFF = Table(
+    columns=(
+        Column(_("登录名"), "username"),
+        Column(_("姓名"), "name", ("full_name",)),
+        Column(_("角色"), "role"),
+        Column(_("部门"), "department", ("department__name",)),
+        Column(_("区划"), "region", ("region_id",)),
+        Column(_("联系电话")),
+    ),
+    default="region",
+)
+
+
 @login_required
 @requires("staff.view")
 def staff_list(request: HttpRequest) -> HttpResponse:
-    """Staff users inside the viewer's region (and department, for department roles)."""
-    users = (
-        User.objects.restrict(request.user, "view")
-        .select_related("department", "region")
-        .order_by("region_id")
-    )
-    return render(request, "accounts/staff_list.html", {"users": users[:500]})
+    """Staff users inside the viewer's region (and department, for department roles); sortable, 50 a page."""
+    users = User.objects.restrict(request.user, "view").select_related("department", "region")
+    return render(request, "accounts/staff_list.html", {"table": STAFF.page(request, users)})
 
 
 class TokenForm(forms.Form):

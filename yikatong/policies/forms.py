@@ -7,6 +7,7 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from yikatong.core.forms import Fieldset, FieldsetsMixin
 from yikatong.policies.models import PolicyVersion
 
 
@@ -33,11 +34,40 @@ class MonthListField(CodeListField):
             raise forms.ValidationError(_("发放月份应为1至12的整数，用分号分隔")) from exc
 
 
-class VersionForm(forms.ModelForm):
-    code = forms.CharField(label=_("项目代码"), max_length=32, required=False)
+class VersionForm(FieldsetsMixin, forms.ModelForm):
+    """A policy version's fields in the sections of the policy list (清单): the code first, then its basis,
+    target and conditions, standard, payment, funding and time limits. The code is asked for a new policy
+    only: a version belongs to its policy."""
+
+    code = forms.CharField(label=_("项目代码"), max_length=32, help_text=_("如 GLJT，建立后不能修改"))
     regions = CodeListField(label=_("实施范围（区划代码前缀，分号分隔；空为全县）"), required=False)
     exclusive_with = CodeListField(label=_("互斥项目代码（分号分隔）"), required=False)
     pay_months = MonthListField(label=_("发放月份（分号分隔）"), required=False)
+
+    fieldsets = (
+        Fieldset("basic", _("基本信息"), ("code", "name", "effective_from")),
+        Fieldset("basis", _("政策依据"), ("basis_doc_no", "basis_title", "basis_file")),
+        Fieldset(
+            "target",
+            _("补贴对象与条件"),
+            (
+                "target",
+                "conditions_text",
+                "min_age",
+                "max_age",
+                "regions",
+                "household_head_only",
+                "means_tested",
+                "exclusive_with",
+            ),
+        ),
+        Fieldset("standard", _("补贴标准"), ("unit", "example_rates")),
+        Fieldset("payment", _("发放"), ("frequency", "pay_months", "procedure", "bank_notice_template")),
+        Fieldset("funding", _("资金承担"), ("share_central", "share_provincial", "share_county")),
+        Fieldset(
+            "limits", _("办理时限"), ("publicity_days", "review_days", "payment_days", "disclosure_days")
+        ),
+    )
 
     class Meta:
         model = PolicyVersion
@@ -57,6 +87,11 @@ class VersionForm(forms.ModelForm):
             "procedure": forms.Textarea(attrs={"rows": 2}),
             "bank_notice_template": forms.Textarea(attrs={"rows": 2}),
         }
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if self.instance.pk:
+            del self.fields["code"]
 
 
 class BandForm(forms.Form):

@@ -11,13 +11,16 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import OuterRef, Subquery
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from yikatong.accounts.permissions import allowed, public, requires, requires_one_of
+from yikatong.core.listing import Column, Table
 from yikatong.core.restrict import AccessDenied
 from yikatong.core.uploads import store_upload
 from yikatong.core.web import show_refusal
@@ -25,14 +28,26 @@ from yikatong.policies import imports, selectors, services
 from yikatong.policies.forms import BandFormSet, DateForm, ImportForm, ReasonForm, VersionForm
 from yikatong.policies.models import PolicyVersion, VersionStatus
 
+POLICIES = Table(
+    columns=(
+        Column(gettext_lazy("项目代码"), "code"),
+        Column(gettext_lazy("项目名称"), "name", ("latest_name",)),
+        Column(gettext_lazy("主管部门"), "department", ("department__name",)),
+        Column(gettext_lazy("版本")),
+    ),
+    default="code",
+)
+
 
 @login_required
 @requires("policy.view")
 def policy_list(request: HttpRequest) -> HttpResponse:
-    """The policies the user may see, with their versions' states."""
-    policies = selectors.staff_policy_list(request.user)
+    """The policies the user may see, with their versions' states; sortable, 50 a page."""
+    latest = PolicyVersion.objects.filter(policy=OuterRef("pk")).order_by("-number").values("name")[:1]
+    policies = selectors.staff_policy_list(request.user).annotate(latest_name=Subquery(latest))
+    table = POLICIES.page(request, policies)
     may_draft = allowed(request.user, "policy.draft")
-    return render(request, "policies/policy_list.html", {"policies": policies, "may_draft": may_draft})
+    return render(request, "policies/policy_list.html", {"table": table, "may_draft": may_draft})
 
 
 @login_required

@@ -33,19 +33,28 @@ class PersonSearch:
     message: str = ""
 
 
-def person_search(*, user: Any, query: str, limit: int = 50) -> PersonSearch:
-    """Find persons by full ID number (blind index) or by name, inside the user's region."""
+def person_matches(*, user: Any, query: str) -> tuple[QuerySet[Person], str]:
+    """The persons of the user's region a full ID number (blind index) or a full name finds, in no
+    particular order (the screen sorts and pages them), or none and why the query cannot be used."""
     query = query.strip()
-    if not query:
-        return PersonSearch([])
     persons: QuerySet[Person] = Person.objects.restrict(user, "view").select_related("village", "household")
+    if not query:
+        return persons.none(), ""
     if any(ch.isdigit() for ch in query):
         try:
             number = validate_id_number(query)
         except InvalidIdNumber as exc:
-            return PersonSearch([], f"{exc}；按身份证号查询须输入完整的18位号码")
-        return PersonSearch(list(persons.filter(id_bidx=blind_index(number, context=ID_INDEX))[:limit]))
-    return PersonSearch(list(persons.filter(name=query).order_by("village_id")[:limit]))
+            return persons.none(), f"{exc}；按身份证号查询须输入完整的18位号码"
+        return persons.filter(id_bidx=blind_index(number, context=ID_INDEX)), ""
+    return persons.filter(name=query), ""
+
+
+def person_search(*, user: Any, query: str, limit: int = 50) -> PersonSearch:
+    """Find persons by full ID number (blind index) or by name, inside the user's region."""
+    persons, message = person_matches(user=user, query=query)
+    if message:
+        return PersonSearch([], message)
+    return PersonSearch(list(persons.order_by("village_id", "pk")[:limit]))
 
 
 def clear_read_record(*, user: Any, persons: list[Person], channel: str) -> None:

@@ -14,10 +14,12 @@ from django.core.exceptions import ValidationError
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from yikatong.accounts.permissions import allowed, requires
 from yikatong.audit.services import audit_record
+from yikatong.core.listing import Column, Table
 from yikatong.core.uploads import store_upload
 from yikatong.registry import selectors, services
 from yikatong.registry.forms import AgentBankForm, CardForm, CardStatusForm, ImportForm
@@ -32,14 +34,57 @@ from yikatong.registry.models import (
 from yikatong.registry.tasks import import_registry_file
 from yikatong.tasks.services import task_start
 
+PERSONS = Table(
+    columns=(
+        Column(gettext_lazy("姓名"), "name"),
+        Column(gettext_lazy("身份证号")),
+        Column(gettext_lazy("性别"), "gender"),
+        Column(gettext_lazy("出生日期"), "birth", ("birth_date",)),
+        Column(gettext_lazy("村/社区"), "village", ("village_id",)),
+        Column(gettext_lazy("户编号"), "household", ("household__household_no",)),
+    ),
+    default="village",
+)
+
+IMPORTS = Table(
+    columns=(
+        Column(gettext_lazy("时间"), "created", ("created_at",)),
+        Column(gettext_lazy("数据类别"), "kind"),
+        Column(gettext_lazy("文件名"), "file", ("file_name",)),
+        Column(gettext_lazy("结果"), "status"),
+        Column(gettext_lazy("总行数"), "total", ("total_rows",), num=True),
+        Column(gettext_lazy("新增"), "inserted", num=True),
+        Column(gettext_lazy("更新"), "updated", num=True),
+        Column(gettext_lazy("未变"), "unchanged", num=True),
+        Column(gettext_lazy("错误行"), "rejected", num=True),
+        Column(gettext_lazy("导入人"), "by", ("created_by__full_name",)),
+    ),
+    default="-created",
+)
+
+SNAPSHOTS = Table(
+    columns=(
+        Column(gettext_lazy("数据类别"), "kind", ("kind", "-as_of")),
+        Column(gettext_lazy("数据来源"), "source"),
+        Column(gettext_lazy("数据截止日期"), "as_of"),
+        Column(gettext_lazy("行数"), "rows", num=True),
+        Column(gettext_lazy("文件名"), "file", ("file_name",)),
+        Column(gettext_lazy("导入人"), "by", ("uploaded_by__full_name",)),
+        Column(gettext_lazy("导入时间"), "uploaded", ("uploaded_at",)),
+    ),
+    default="-uploaded",
+)
+
 
 @login_required
 @requires("person.search")
 def person_search(request: HttpRequest) -> HttpResponse:
-    """Search by full ID number or by name, inside the user's region."""
+    """Search by full ID number or by name, inside the user's region; the matches sortable, 50 a page."""
     query = request.GET.get("q", "")
-    result = selectors.person_search(user=request.user, query=query)
-    return render(request, "registry/person_search.html", {"query": query, "result": result})
+    persons, message = selectors.person_matches(user=request.user, query=query)
+    table = PERSONS.page(request, persons)
+    context = {"query": query, "message": message, "table": table}
+    return render(request, "registry/person_search.html", context)
 
 
 @login_required
@@ -153,8 +198,10 @@ def import_list(request: HttpRequest) -> HttpResponse:
             },
         )
         return redirect("tasks:detail", pk=run.pk)
-    batches = selectors.import_batches_visible(user=request.user).select_related("created_by")[:50]
-    return render(request, "registry/import_list.html", {"form": form, "batches": batches})
+    table = IMPORTS.page(
+        request, selectors.import_batches_visible(user=request.user).select_related("created_by")
+    )
+    return render(request, "registry/import_list.html", {"form": form, "table": table})
 
 
 @login_required
@@ -188,6 +235,6 @@ def import_report_response(user: Any, pk: int, fmt: str) -> FileResponse:
 @login_required
 @requires("snapshot.view")
 def snapshot_list(request: HttpRequest) -> HttpResponse:
-    """The outside registries' snapshots, newest first."""
-    snapshots = RegistrySnapshot.objects.select_related("uploaded_by")[:200]
-    return render(request, "registry/snapshot_list.html", {"snapshots": snapshots})
+    """The outside registries' snapshots, newest first; sortable, 50 a page."""
+    table = SNAPSHOTS.page(request, RegistrySnapshot.objects.select_related("uploaded_by"))
+    return render(request, "registry/snapshot_list.html", {"table": table})

@@ -5,7 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, Q, QuerySet, Sum
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from yikatong.core.periods import Period
@@ -20,14 +21,30 @@ WAITING_ON: dict[str, tuple[str, ...]] = {
 }
 
 
+# Lines no longer in a roster's declaration: upheld objections, the township's rejections, withdrawals.
+LINES_OUT = (LineState.REMOVED, LineState.REJECTED, LineState.WITHDRAWN)
+
+
 def roster_list(*, user: Any) -> QuerySet[Roster]:
-    """Rosters the user may see, newest first, with their line counts."""
+    """Rosters the user may see, newest first, with how many people they declare and for how much."""
+    declared = ~Q(lines__state__in=LINES_OUT)
     return (
         Roster.objects.restrict(user, "view")
         .select_related("policy", "policy_version", "village")
-        .annotate(line_count=Count("lines"))
+        .annotate(
+            line_count=Count("lines", filter=declared),
+            amount_fen=Coalesce(Sum("lines__amount_fen", filter=declared), 0),
+        )
         .order_by("-created_at")
     )
+
+
+def roster_totals(roster: Roster) -> dict[str, int]:
+    """How many people the roster still declares and for how much (fen), as the roster list counts them."""
+    totals = roster.lines.exclude(state__in=LINES_OUT).aggregate(
+        lines=Count("pk"), amount_fen=Coalesce(Sum("amount_fen"), 0)
+    )
+    return {key: int(value or 0) for key, value in totals.items()}
 
 
 @dataclass(frozen=True)

@@ -13,11 +13,14 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from yikatong.accounts.permissions import allowed, authorize, public, requires, requires_one_of
 from yikatong.audit.services import audit_record
+from yikatong.core.listing import Column, Table, kept_query
 from yikatong.core.masking import mask_id_number, mask_name
 from yikatong.core.money import InvalidAmount, yuan_to_fen
 from yikatong.core.restrict import AccessDenied
@@ -63,13 +66,43 @@ def _roster(request: HttpRequest, pk: int) -> Roster:
     return get_object_or_404(rosters, pk=pk)
 
 
+ROSTERS = Table(
+    columns=(
+        Column(gettext_lazy("补贴项目"), "policy", ("policy__code", "period")),
+        Column(gettext_lazy("发放期间"), "period", ("period", "policy__code")),
+        Column(gettext_lazy("村/社区"), "village", ("village_id",)),
+        Column(gettext_lazy("状态"), "state"),
+        Column(gettext_lazy("办理期限"), "deadline"),
+        Column(gettext_lazy("人数"), "lines", ("line_count",), num=True),
+        Column(gettext_lazy("申报金额（元）"), "amount", ("amount_fen",), num=True),
+    ),
+    default="-created",
+    extra=(("created", ("created_at",)),),
+)
+
+LINES = Table(
+    columns=(
+        Column(gettext_lazy("序号"), "no", ("line_no",), num=True),
+        Column(gettext_lazy("姓名"), "name", ("person__name",)),
+        Column(gettext_lazy("身份证号")),
+        Column(gettext_lazy("数量"), "quantity", num=True),
+        Column(gettext_lazy("申报金额（元）"), "amount", ("amount_fen",), num=True),
+        Column(gettext_lazy("标准金额（元）"), "standard", ("standard_fen",), num=True),
+        Column(gettext_lazy("收款账号")),
+        Column(gettext_lazy("提示")),
+        Column(gettext_lazy("审核状态"), "state", ("state", "line_no")),
+    ),
+    default="no",
+)
+
+
 @login_required
 @requires("roster.view")
 def roster_list(request: HttpRequest) -> HttpResponse:
-    """The rosters the user may see, with state, deadline and line counts."""
-    rosters = selectors.roster_list(user=request.user)
+    """The rosters the user may see, with state, deadline, people and amount; sortable, 50 a page."""
+    table = ROSTERS.page(request, selectors.roster_list(user=request.user))
     may_create = allowed(request.user, "roster.create")
-    return render(request, "rosters/roster_list.html", {"rosters": rosters, "may_create": may_create})
+    return render(request, "rosters/roster_list.html", {"table": table, "may_create": may_create})
 
 
 @login_required
@@ -107,21 +140,25 @@ def roster_new(request: HttpRequest) -> HttpResponse:
 def roster_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """One roster: facts, lines, objections, history, and the actions the user may take now."""
     roster = _roster(request, pk)
-    lines = list(roster.lines.select_related("person").prefetch_related("objections"))
-    deaths = deaths_of(line.person.id_bidx for line in lines)
-    for line in lines:
-        line.death = deaths.get(line.person.id_bidx, "")  # type: ignore[attr-defined]
+    table = LINES.page(request, roster.lines.select_related("person"))
+    deaths = deaths_of(line.person.id_bidx for line in table.rows)
+    for line in table.rows:
+        line.death = deaths.get(line.person.id_bidx, "")
     objections = roster.objections.select_related("line__person", "settled_by")
     events = roster.events.select_related("actor")
+    filled = table.count > 0
     context: dict[str, Any] = {
         "roster": roster,
-        "lines": lines,
+        "table": table,
+        "totals": selectors.roster_totals(roster),
+        "keep": kept_query(request.GET),
+        "objectable": roster.lines.exclude(state=LineState.REMOVED).values_list("pk", "line_no"),
         "objections": objections,
         "events": events,
         "files": roster.files.all()[:20],
         "labels": {state: _(label) for state, label in workflow.LABELS.items()},
         "may_edit": _may(request, "roster.edit", roster),
-        "may_prefill": _may(request, "roster.edit", roster) and roster.state == workflow.DRAFT and not lines,
+        "may_prefill": _may(request, "roster.edit", roster) and roster.state == workflow.DRAFT and not filled,
         "may_publicize": _may(request, "publicity.close", roster),
         "may_review": _may(request, "roster.review", roster),
         "may_approve": _may(request, "roster.approve", roster),
@@ -129,7 +166,7 @@ def roster_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "returned": LineState.RETURNED,
         "may_approve_corrections": allowed(request.user, "roster.approve")
         and roster.state == workflow.APPROVED
-        and any(line.state == LineState.ACCEPTED for line in lines),
+        and roster.lines.filter(state=LineState.ACCEPTED).exists(),
         "pending": LineState.PENDING,
         "open": ObjectionState.OPEN,
         "may_settle": allowed(request.user, "finding.settle"),
@@ -298,7 +335,8 @@ def roster_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
         _act(request, roster, action)
     except (ValidationError, AccessDenied, InvalidAmount) as exc:
         show_refusal(request, exc)
-    return redirect("rosters:detail", pk=roster.pk)
+    # Back to the same page of lines, in the same order, that the form was posted from.
+    return redirect(reverse("rosters:detail", args=[roster.pk]) + kept_query(request.GET))
 
 
 # ---- roster files: upload, preview, confirmation, error report, the empty template -------------------
