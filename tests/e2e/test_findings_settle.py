@@ -32,7 +32,7 @@ def test_a_blocking_finding_is_settled_before_approval(
     expect(page.get_by_test_id("finding-detail")).to_contain_text("社保卡")
     form = page.get_by_test_id("settle-form")
     form.locator("input[name=outcome][value=confirmed]").check()
-    form.get_by_label("处理理由（必填）").fill("本人未办社保卡，退回村里办卡后补报")
+    form.get_by_label("处理理由*", exact=True).fill("本人未办社保卡，退回村里办卡后补报")
     form.get_by_role("button", name="提交处理意见").click()
     expect(page.get_by_test_id("finding-state")).to_have_text("疑点属实")
 
