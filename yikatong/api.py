@@ -70,6 +70,7 @@ def _invalid(request: HttpRequest, exc: ValidationError) -> HttpResponse:
 def _register_routers() -> None:
     from yikatong.accounts.api import router as accounts_router
     from yikatong.checks.api import router as checks_router
+    from yikatong.payments.api import router as payments_router
     from yikatong.policies.api import router as policies_router
     from yikatong.registry.api import router as registry_router
     from yikatong.rosters.api import router as rosters_router
@@ -85,6 +86,8 @@ def _register_routers() -> None:
     api.add_router("/policies", policies_router)
     api.add_router("/rosters", rosters_router)
     api.add_router("/checks", checks_router)
+    # /plans, /batches, /payments: the disbursement's own top-level resources.
+    api.add_router("/", payments_router)
 
 
 _register_routers()
