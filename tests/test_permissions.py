@@ -51,10 +51,17 @@ API_BODIES: dict[tuple[str, str], dict[str, Any]] = {
     ("POST", "/api/checks/findings/{finding_id}/settle"): {"outcome": "explained", "reason": "测试"},
     ("POST", "/api/checks/runs"): {"kind": "inflight", "period_from": "2026-10"},
     ("POST", "/api/audit/verify"): {},
+    ("POST", "/api/plans"): {"policy_code": "ZZ", "period": "2026-10"},
+    ("POST", "/api/plans/{plan_id}/submit"): {},
+    ("POST", "/api/plans/{plan_id}/approve"): {"budget_line": "测试", "voucher_no": "ZZ-1"},
 }
 # Required query parameters of API reads.
 API_QUERIES = {"/api/registry/persons/search": "?q=zz"}
-API_FILES = {("POST", "/api/rosters/{roster_id}/file"), ("POST", "/api/registry/{kind}")}
+API_FILES = {
+    ("POST", "/api/rosters/{roster_id}/file"),
+    ("POST", "/api/registry/{kind}"),
+    ("POST", "/api/batches/{batch_id}/returns"),
+}
 
 
 @dataclass(frozen=True)
@@ -113,7 +120,12 @@ def _api_url(path: str) -> str:
         .replace("{fmt}", "csv")
         .replace("{code}", "zz")
         .format(
-            task_id=uuid.UUID(int=7), batch_id=999_999, roster_id=999_999, finding_id=999_999, run_id=999_999
+            task_id=uuid.UUID(int=7),
+            batch_id=999_999,
+            roster_id=999_999,
+            finding_id=999_999,
+            run_id=999_999,
+            plan_id=999_999,
         )
     )
 
@@ -231,6 +243,7 @@ CLI_ACTIONS = {
     ("import", "land"): "import.land",
     ("import", "policies"): "policy.import",
     ("import", "roster"): "roster.create",
+    ("bank", "import-return"): "return.import",
 }
 
 
