@@ -84,3 +84,37 @@ def test_one_finding_settled_twice_at_once_is_settled_once(world: World) -> None
     assert finding.state in {FindingState.EXPLAINED, FindingState.CONFIRMED}
     events = AuditEvent.objects.filter(action="checks.finding_settle", object_id=str(finding.pk))
     assert events.count() == 1
+
+
+def test_two_finance_users_approving_one_plan_at_once_make_one_set_of_batches(world: World) -> None:
+    from tests.support.registry import banks
+    from tests.support.rosters import approved
+    from tests.support.world import make_user
+    from yikatong.payments import services as payments
+    from yikatong.payments.models import DisbursementPlan, Payment, PaymentBatch
+    from yikatong.policies.models import Policy
+
+    publish_elderly_allowance(world)
+    banks()
+    approved(world, elders(3), "2026-10")
+    policy = Policy.objects.get(code="GLJT")
+    payments.budget_set(
+        user=world.user("finance"), policy=policy, year=2026, source="county", amount_fen=10**7
+    )
+    plan = payments.plan_build(user=world.user("dept_reviewer"), policy=policy, period="2026-10")
+    payments.plan_submit(user=world.user("dept_reviewer"), plan=plan)
+    other = make_user("finance", "232722000000", username="finance-2")
+
+    def approve(user: object, voucher: str) -> Callable[[], str]:
+        def job() -> str:
+            payments.plan_approve(user=user, plan=plan, budget_line="塔财预1号", voucher_no=voucher)
+            return "approved"
+
+        return job
+
+    outcomes = _at_once([approve(world.user("finance"), "ZF-A"), approve(other, "ZF-B")])
+    assert outcomes.count("approved") == 1, outcomes
+    assert any("只有已提交财政的计划可以审批" in o for o in outcomes), outcomes
+    assert PaymentBatch.objects.filter(plan=plan).count() == 1
+    assert Payment.objects.filter(batch__plan=plan).count() == 3
+    assert DisbursementPlan.objects.get(pk=plan.pk).voucher_no in {"ZF-A", "ZF-B"}

@@ -14,6 +14,8 @@ from tests.checks.isolation_findings import EXEMPT as FINDING_EXEMPT
 from tests.checks.isolation_monitor import CASES as MONITOR_CASES
 from tests.checks.isolation_monitor import EXEMPT as MONITOR_EXEMPT
 from tests.notices import isolation_notices
+from tests.payments.isolation_payments import CASES as PAYMENT_CASES
+from tests.payments.isolation_payments import EXEMPT as PAYMENT_EXEMPT
 from tests.support.isolation import Case, Target, all_route_names, assert_isolated, url
 from tests.support.registry import make_card, make_person
 from tests.support.rosters import publish_elderly_allowance
@@ -377,7 +379,7 @@ CASES = [
 ]
 
 # The checks app keeps its cases beside its own tests.
-CASES += FINDING_CASES + MONITOR_CASES
+CASES += FINDING_CASES + MONITOR_CASES + PAYMENT_CASES
 CASES += isolation_notices.CASES
 
 # Endpoints that show or touch no region's rows, and why.
@@ -420,7 +422,7 @@ EXEMPT = {
     "api:openapi-view": "API docs page",
     "api:api-root": "API index",
 }
-EXEMPT |= FINDING_EXEMPT | MONITOR_EXEMPT
+EXEMPT |= FINDING_EXEMPT | MONITOR_EXEMPT | PAYMENT_EXEMPT
 EXEMPT |= isolation_notices.EXEMPT
 
 

@@ -26,6 +26,16 @@ DEBUG = _env_bool("YIKATONG_DEBUG")
 DEMO_MODE = _env_bool("YIKATONG_DEMO")
 # Set by the test command (bin/test), never guessed from what happens to be importable.
 TESTING = _env_bool("YIKATONG_TESTING")
+# The bank simulator answers payment files with made-up returns: only where no real bank is (the demo, the
+# tests, a training machine that sets it); never on a production platform.
+YIKATONG_BANK_SIMULATOR = DEMO_MODE or TESTING or _env_bool("YIKATONG_BANK_SIMULATOR")
+# The county whose treasury pays, and the prefix of every payment's EndToEndId.
+YIKATONG_COUNTY_CODE = os.environ.get("YIKATONG_COUNTY_CODE", "232722")
+YIKATONG_TREASURY_NAME = os.environ.get("YIKATONG_TREASURY_NAME", "塔河县财政局国库集中支付专户")
+YIKATONG_TREASURY_ACCOUNT = os.environ.get("YIKATONG_TREASURY_ACCOUNT", "0800000000000000001")
+YIKATONG_TREASURY_CNAPS = os.environ.get("YIKATONG_TREASURY_CNAPS", "011272200001")
+# How many times a line may be paid before finance must decide.
+YIKATONG_MAX_PAYMENT_ATTEMPTS = int(os.environ.get("YIKATONG_MAX_PAYMENT_ATTEMPTS", "3"))
 
 SECRET_KEY = os.environ.get("YIKATONG_SECRET_KEY", "")
 if not SECRET_KEY:

@@ -20,6 +20,7 @@ urlpatterns = [
     path("registry/", include("yikatong.registry.urls")),
     path("policies/", include("yikatong.policies.urls")),
     path("rosters/", include("yikatong.rosters.urls")),
+    path("payments/", include("yikatong.payments.urls")),
     path("notices/", include("yikatong.notices.urls")),
     path("checks/", include("yikatong.checks.urls")),
     path("public/policies/", include("yikatong.policies.public_urls")),

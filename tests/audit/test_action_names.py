@@ -16,6 +16,7 @@ from django.utils import translation
 
 from yikatong.audit.names import ACTIONS, action_choices, action_name
 from yikatong.checks.models import RunKind
+from yikatong.payments.domain import plans as plan_moves
 from yikatong.registry.models import RegistryKind
 from yikatong.rosters.domain import workflow
 
@@ -33,6 +34,7 @@ def _admin_codes() -> set[str]:
 # The f-string families, by their shape ({} for each interpolation), and every code each can make.
 FAMILIES: dict[str, Callable[[], set[str]]] = {
     "roster.{}": lambda: {f"roster.{target}" for _, target in workflow.MOVES},
+    "plan.{}": lambda: {f"plan.{target}" for _, target in plan_moves.MOVES},
     "checks.run.{}": lambda: {f"checks.run.{kind}" for kind in RunKind.values},
     "registry.import.{}": lambda: {f"registry.import.{kind}" for kind in RegistryKind.values},
     "{}.{}": _admin_codes,

@@ -260,7 +260,7 @@ def test_the_page_shows_figures_charts_and_links(world: World, flight: dict[str,
     assert f"{findings}?rule=DECEASED&amp;state=open&amp;period=2026-10" in page
     assert f"{findings}?rule=DECEASED&amp;region={TOWN_A}&amp;state=open&amp;period=2026-10" in page
     assert f"?period=2026-10&amp;township={TOWN_A}&amp;state=draft#drill" in page  # drill-down link
-    assert "发放计划与支付功能尚未上线，暂无失败待补发记录" in page
+    assert "没有在途的发放计划" in page and "没有待处理的发放失败" in page
 
 
 def test_the_drill_down_page_links_each_roster(world: World, flight: dict[str, Roster]) -> None:

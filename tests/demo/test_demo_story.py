@@ -94,3 +94,23 @@ def test_demo_auditor_files_show_every_line_judged(tmp_path: Path) -> None:
     assert any(
         "按疑似本人" in text for text in findings.filter(pl.col("规则") == "DECEASED").get_column("说明")
     )
+
+
+def test_demo_pays_september_and_leaves_october_for_finance(tmp_path: Path) -> None:
+    from yikatong.payments.domain import plans
+    from yikatong.payments.models import BankReturn, DisbursementPlan, LineStatus, PaymentFile, PlanLine
+
+    assert load_demo_if_empty(data_dir=tmp_path, persons=10_000, echo=lambda _: None)
+    september = DisbursementPlan.objects.get(period="2026-09")
+    assert september.state == plans.CLOSED and september.voucher_no
+    lines = PlanLine.objects.filter(plan=september)
+    assert lines.count() == lines.filter(status=LineStatus.PAID).count() > 0
+    reissued = lines.get(attempts=2)
+    assert [p.status for p in reissued.payments.order_by("attempt")] == [plans.FAILED, plans.PAID]
+    assert reissued.payments.order_by("attempt").first().reason_code == "AC04"
+    # Both formats: 建设银行 on ISO 20022, the others on 代发 flat files; every return imported.
+    formats = set(PaymentFile.objects.filter(batch__plan=september).values_list("file_format", flat=True))
+    assert formats == {"pain.001", "flat"}
+    assert not BankReturn.objects.exclude(state="applied").exists()
+    october = DisbursementPlan.objects.get(period="2026-10")
+    assert october.state == plans.SUBMITTED and october.line_count > 0

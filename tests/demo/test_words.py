@@ -49,7 +49,9 @@ SKIP = re.compile(
 LATIN_ALLOWED = {
     "CSV", "Excel", "xlsx", "xls", "csv", "API", "PDF", "JSON", "UTF", "GBK", "ISO", "SHA", "HTTP", "URL",
     "ID", "MB", "KB", "CNAPS", "WPS", "Chromium", "PostgreSQL", "SQLite", "yikatong", "English", "Token",
-    "token", "Bearer", "QR", "Q1", "Q2", "Q3", "Q4", "TLS", "IP", "AM", "PM",
+    "token", "Bearer", "QR", "Q1", "Q2", "Q3", "Q4", "TLS", "IP", "AM", "PM", "SHA-256",
+    # ISO 20022 message names, as banks and finance call the files
+    "pain.001", "pain.001.001.09", "pain.002", "camt.054", "pacs.004", "EndToEndId",
 }  # fmt: skip
 LATIN_WORD = re.compile(r"[A-Za-z][A-Za-z0-9_.\-]*[A-Za-z0-9]|[A-Za-z]")
 CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]+")

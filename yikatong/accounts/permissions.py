@@ -147,7 +147,7 @@ ACTIONS: dict[str, Action] = _actions(
     Action("checkrun.start", "发起在途核查", frozenset({DEPT, FINANCE, AUDITOR}), REGION_DEPT, writes=True),
     Action("posthoc.run", "发起事后专项核查", frozenset({AUDITOR, FINANCE}), writes=True),
     Action("sample.draw", "抽样核实", frozenset({AUDITOR, FINANCE}), writes=True),
-    # --- disbursement: budgets, plans, batches, bank files and returns, failed payments ----------------------
+    # --- disbursement: budgets, plans, batches, bank files and returns, failed payments -------------------
     Action("budget.view", "查看预算指标及执行", frozenset({FINANCE, DEPT, AUDITOR, ADMIN}), REGION_DEPT),
     Action("budget.edit", "录入预算指标", frozenset({FINANCE}), writes=True),
     Action("plan.view", "查看发放计划", frozenset({DEPT, FINANCE, AUDITOR, ADMIN}), REGION_DEPT),
@@ -214,6 +214,11 @@ MENU: tuple[MenuItem, ...] = (
     MenuItem(
         gettext_noop("比对数据快照"), "registry:snapshot_list", "snapshot.view", gettext_noop("受益人登记")
     ),
+    MenuItem(gettext_noop("发放计划"), "payments:plans", "plan.view", gettext_noop("资金发放")),
+    MenuItem(gettext_noop("发放批次"), "payments:batches", "batch.view", gettext_noop("资金发放")),
+    MenuItem(gettext_noop("发放失败待处理"), "payments:failed", "payment.fix", gettext_noop("资金发放")),
+    MenuItem(gettext_noop("预算指标"), "payments:budgets", "budget.view", gettext_noop("资金发放")),
+    MenuItem(gettext_noop("代发文件格式"), "payments:bank_setups", "bank.setup", gettext_noop("资金发放")),
     MenuItem(gettext_noop("逐项告知短信"), "notices:list", "notice.view", gettext_noop("资金发放")),
     MenuItem(gettext_noop("事中跟踪监控"), "checks:monitor", "monitor.view", gettext_noop("核查监控")),
     MenuItem(gettext_noop("核查疑点"), "checks:findings", "finding.view", gettext_noop("核查监控")),

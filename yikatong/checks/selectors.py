@@ -15,6 +15,8 @@ from yikatong.checks.models import CheckRun, Finding, FindingState, RuleSetting,
 from yikatong.checks.platform import IN_FLIGHT, LineSet
 from yikatong.core.models import Region, subtree_prefix
 from yikatong.core.periods import InvalidPeriod, Period
+from yikatong.payments.models import LineStatus as PlanLineStatus
+from yikatong.payments.models import PlanLine
 from yikatong.policies.models import Policy, PolicyVersion
 from yikatong.registry.models import RegistryKind
 from yikatong.rosters.models import LineState, Roster, RosterLine
@@ -362,9 +364,20 @@ def line_set_for(
         states: tuple[str, ...] = (LineState.APPROVED,)
     else:
         periods, states = (period_from,), IN_FLIGHT
+    # A post-hoc audit looks at the money that went out: once periods were paid through the platform, the
+    # lines paid; before that (history loaded from elsewhere), the approved lines.
+    paid_only = kind == RunKind.POSTHOC and _paid_in(periods, policy_code)
     return LineSet(
         periods=periods,
         states=states,
         policy_code=policy_code or None,
         region_prefix=subtree_prefix(region_code),
+        paid_only=paid_only,
     )
+
+
+def _paid_in(periods: tuple[str, ...], policy_code: str) -> bool:
+    paid = PlanLine.objects.filter(plan__period__in=periods, status=PlanLineStatus.PAID)
+    if policy_code:
+        paid = paid.filter(plan__policy__code=policy_code)
+    return paid.exists()

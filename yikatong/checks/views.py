@@ -144,6 +144,7 @@ def _run_form_context(request: HttpRequest) -> dict[str, Any]:
         "regions": selectors.region_choices(request.user),
         "policies": selectors.policy_choices(request.user),
         "catalogue": [(code, _(rule.title_zh), rule.blocking) for code, rule in CATALOGUE.items()],
+        "show_codes": selectors.shows_rule_codes(request.user),
     }
 
 

@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from yikatong.accounts.permissions import requires
 from yikatong.checks import charts
 from yikatong.checks.monitor import Overview, monitor_overview
+from yikatong.checks.monitor.payments import payment_figures
 from yikatong.core.money import fen_to_yuan
 
 DRILL_ANCHOR = "#drill"
@@ -77,5 +78,6 @@ def monitor(request: HttpRequest) -> HttpResponse:
         "stage_chart": _stage_chart(overview),
         "township_chart": _township_chart(overview),
         "findings_chart": _findings_chart(overview),
+        "pay": payment_figures(user=request.user, filters=overview.filters),
     }
     return render(request, "checks/monitor.html", context)

@@ -27,6 +27,7 @@ DEMO_USERS: list[tuple[str, str, str, str, str]] = [
     ("township_yxk", "孟庆华", Role.TOWNSHIP_REVIEWER, "232722201000", "gov-232722201"),
     ("clerk_yongfeng", "李玉兰", Role.VILLAGE_CLERK, "232722100201", "gov-232722100"),
     ("clerk_xinjian", "孙桂芝", Role.VILLAGE_CLERK, "232722100202", "gov-232722100"),
+    ("clerk_tafeng", "吴淑珍", Role.VILLAGE_CLERK, "232722100203", "gov-232722100"),
     ("clerk_anluo", "关志刚", Role.VILLAGE_CLERK, "232722201202", "gov-232722201"),
     ("bank_abc", "周明", Role.BANK_OPERATOR, "232722000000", "bank-abc"),
     ("auditor", "李福成", Role.AUDITOR, "232722000000", "sjj"),

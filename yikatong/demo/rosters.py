@@ -3,6 +3,7 @@
 - 永丰村 September: declared, publicly noticed, reviewed by the township; before the department approved,
   民政局's updated death registry and a card reported lost gave two blocking findings (DECEASED,
   CARD_INACTIVE); the department confirmed both (the lines went back to the village) and then approved.
+- 永丰村 September paid and 塔丰村 October planned: see demo/payments.py.
 - 永丰村 October: rolled over from September and in public notice now (the public portal shows it).
 - 新建村 November: its public notice ended two days ago; waiting for township_tahe's review (乡镇审核).
 - 新建村 October: reviewed by the township, waiting for 民政局's approval past its deadline, with blocking
@@ -28,6 +29,7 @@ from yikatong.checks.platform import LineSet
 from yikatong.checks.services import check_roster, check_run, finding_settle, sample_draw
 from yikatong.core.periods import Period
 from yikatong.demo.clock import StoryClock
+from yikatong.demo.payments import september_paid, tafeng_october
 from yikatong.registry.imports import registry_import
 from yikatong.registry.models import CardStatus, Person, SocialSecurityCard
 from yikatong.registry.services import card_change_status
@@ -58,6 +60,22 @@ def _declared(
         services.roster_submit(user=clerk, roster=roster)
     with clock.days_ago(start - 7, hour=17):
         return services.publicity_close(user=clerk, roster=Roster.objects.get(pk=roster.pk))
+
+
+def declared_elders(
+    clerk: User, village: str, period: str, clock: StoryClock, start: int, *, limit: int
+) -> Roster | None:
+    """A roster of up to ``limit`` of the village's elders with a card, declared ``start`` days ago and
+    noticed for its week (None when the village has no such elder); the dead the registry lists are left
+    out, as a clerk who reads the warning would."""
+    from yikatong.registry.selectors import deaths_of
+
+    living = [p for p in _elders(village, period) if _card_of(p) is not None]
+    dead = deaths_of(p.id_bidx for p in living)
+    people = [p for p in living if p.id_bidx not in dead][:limit]
+    if not people:
+        return None
+    return _declared(clerk, village, period, people, clock, start)
 
 
 def _card_of(person: Person) -> SocialSecurityCard | None:
@@ -128,6 +146,11 @@ def load_demo_rosters(*, deaths_file: Path, out_dir: Path, clock: StoryClock | N
             reason = reasons.get(finding.rule, "已逐项核实，退回村委会更正")
             finding_settle(user=department, finding=finding, outcome=FindingState.CONFIRMED, reason=reason)
         services.roster_approve(user=department, roster=Roster.objects.get(pk=september.pk))
+
+    # 永丰村 September paid through the agent banks (one failed line re-issued); 塔丰村 October approved and
+    # in the October plan that waits for finance (demo/payments.py).
+    september_paid(clock)
+    tafeng_october(clock)
 
     # 新建村 October: a newcomer registered, declared 25 days ago; the township finished 14 days ago, so
     # 民政局's 10 days ran out 4 days ago: the monitoring page shows it overdue (LATE).

@@ -142,7 +142,8 @@ def batch_file(*, batch: PaymentBatch, user: Any = None) -> PaymentFile:
     if count != batch.count or total != batch.total_fen:
         temporary.unlink(missing_ok=True)
         raise ValidationError(
-            f"代发文件笔数或金额与批次不符（文件 {count} 笔 {total} 分，批次 {batch.count} 笔 {batch.total_fen} 分）"
+            f"代发文件笔数或金额与批次不符（文件 {count} 笔 {total} 分，"
+            f"批次 {batch.count} 笔 {batch.total_fen} 分）"
         )
     digest = file_sha256(temporary)
     try:
@@ -190,7 +191,12 @@ def batch_file(*, batch: PaymentBatch, user: Any = None) -> PaymentFile:
 
 def file_bytes(kept: PaymentFile) -> bytes:
     """A kept file's bytes, refused if they no longer match the digest recorded when it was generated."""
-    data = Path(kept.path).read_bytes()
+    try:
+        data = Path(kept.path).read_bytes()
+    except OSError as exc:
+        raise ValidationError(
+            f"代发文件“{kept.file_name}”在服务器上读不到，不能下载：请联系系统管理员"
+        ) from exc
     import hashlib
 
     if hashlib.sha256(data).hexdigest() != kept.sha256:

@@ -327,6 +327,23 @@ class PaymentFile(models.Model):
     def __str__(self) -> str:
         return self.file_name
 
+    @property
+    def kind_label(self) -> str:
+        """The kind of return in words (成功回盘文件, pain.002 状态报告 …)."""
+        return str(RETURN_KINDS.get(self.kind, self.kind))
+
+
+RETURN_KINDS = {
+    "pain.002": _("pain.002 状态报告"),
+    "camt.054": _("camt.054 入账通知"),
+    "pacs.004": _("pacs.004 退回通知"),
+    "flat-success": _("成功回盘文件"),
+    "flat-failure": _("失败回盘文件"),
+    "success": _("成功回盘文件"),
+    "failure": _("失败回盘文件"),
+    "unknown": _("无法识别的文件"),
+}
+
 
 class ReturnState(models.TextChoices):
     APPLIED = "applied", _("已导入")

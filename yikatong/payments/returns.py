@@ -21,7 +21,7 @@ from yikatong.audit.services import audit_record
 from yikatong.payments.domain import flatfile, iso20022
 from yikatong.payments.domain.instructions import ReturnFile, ReturnFileError, ReturnKind
 from yikatong.payments.files import layout_of
-from yikatong.payments.models import BankReturn, BankSetup, PaymentBatch, ReturnState
+from yikatong.payments.models import RETURN_KINDS, BankReturn, BankSetup, PaymentBatch, ReturnState
 from yikatong.payments.services import apply_return_lines, batch_reject, reconcile
 from yikatong.registry.models import AgentBank, BankFileFormat
 
@@ -61,7 +61,20 @@ def read_return(bank: AgentBank, data: bytes, kind: str = "") -> ReturnFile:
     return flatfile.read_flat_return(data, layout_of(setup), FLAT_KINDS[kind])
 
 
-def _batch_for(bank: AgentBank, returned: ReturnFile) -> PaymentBatch | None:
+def hint_id(batch: PaymentBatch | None) -> str:
+    return batch.message_id if batch is not None else ""
+
+
+def _batch_for(
+    bank: AgentBank, returned: ReturnFile, hint: PaymentBatch | None = None
+) -> PaymentBatch | None:
+    """The batch a return answers: by the payment file's message id it names, else by its lines; a return
+    uploaded on a batch's page that names neither (an empty failure file) answers that batch."""
+    names_hint = not returned.original_message_id or returned.original_message_id == hint_id(hint)
+    if hint is not None and hint.bank_id == bank.pk and names_hint:
+        ids = [line.end_to_end_id for line in returned.lines[:50]]
+        if not ids or PaymentBatch.objects.filter(pk=hint.pk, payments__end_to_end_id__in=ids).exists():
+            return hint
     if returned.original_message_id:
         found = PaymentBatch.objects.filter(bank=bank, message_id=returned.original_message_id).first()
         if found is not None:
@@ -71,7 +84,13 @@ def _batch_for(bank: AgentBank, returned: ReturnFile) -> PaymentBatch | None:
 
 
 def return_import(
-    *, user: Any, data: bytes, file_name: str, bank: AgentBank | None = None, kind: str = ""
+    *,
+    user: Any,
+    data: bytes,
+    file_name: str,
+    bank: AgentBank | None = None,
+    kind: str = "",
+    batch: PaymentBatch | None = None,
 ) -> BankReturn:
     """Import one return file for a bank (a bank operator's own bank; finance names it)."""
     authorize(user, "return.import")
@@ -108,7 +127,7 @@ def return_import(
             )
         return refused
     with transaction.atomic():
-        batch = _batch_for(bank, returned)
+        batch = _batch_for(bank, returned, batch)
         if batch is None:
             refused = BankReturn.objects.create(
                 kind=returned.kind,
@@ -182,7 +201,10 @@ def return_import(
         ]
         applied = apply_return_lines(bank_id=bank.pk, rows=rows)
         reconcile(applied.batches or [batch.pk], user=user)
-        message = f"共 {applied.lines} 笔：{applied.changed} 笔更新状态，{applied.unchanged} 笔已是该状态或更晚的状态"
+        message = (
+            f"共 {applied.lines} 笔：{applied.changed} 笔更新状态，"
+            f"{applied.unchanged} 笔已是该状态或更晚的状态"
+        )
         if applied.unknown:
             message += f"，{applied.unknown} 笔对不上本行的发放记录（流水号或金额不符），未改变任何记录"
         kept = BankReturn.objects.create(
@@ -204,7 +226,7 @@ def return_import(
             after={
                 "file": file_name,
                 "sha256": digest,
-                "kind": returned.kind,
+                "kind": str(RETURN_KINDS.get(returned.kind, returned.kind)),
                 "lines": applied.lines,
                 "changed": applied.changed,
                 "unknown": applied.unknown,
