@@ -24,10 +24,10 @@ from yikatong.checks.engine.inputs import AuditInputs
 from yikatong.core.crypto import key_ring
 from yikatong.core.periods import Period
 from yikatong.core.tables import analyze, execute, read_frame, staging_table
+from yikatong.payments.models import LineStatus, PlanLine
 from yikatong.policies.models import PolicyVersion
 from yikatong.policies.selectors import published_in_force, standard_of
 from yikatong.registry.models import RegistryKind, RegistrySnapshot
-from yikatong.payments.models import LineStatus, PlanLine
 from yikatong.registry.selectors import latest_snapshot
 from yikatong.rosters.domain import workflow
 
@@ -61,7 +61,10 @@ class LineSet:
             sql += f" AND l.roster_id IN ({_marks(self.roster_ids)})"
             params.extend(self.roster_ids)
         if self.plan_id is not None:
-            sql += " AND l.id IN (SELECT pl.roster_line_id FROM payments_planline pl WHERE pl.plan_id = %s AND pl.active)"
+            sql += (
+                " AND l.id IN (SELECT pl.roster_line_id FROM payments_planline pl"
+                " WHERE pl.plan_id = %s AND pl.active)"
+            )
             params.append(self.plan_id)
         if self.paid_only:
             sql += (
@@ -348,7 +351,8 @@ def _events(line_set: LineSet, period: str) -> pl.DataFrame:
         "JOIN rosters_rosterline l ON l.id = pl.roster_line_id JOIN rosters_roster r ON r.id = l.roster_id "
         "JOIN policies_policy pol ON pol.id = r.policy_id JOIN core_region v ON v.code = r.village_id "
         "LEFT JOIN payments_payment pay ON pay.line_id = pl.id AND pay.status = 'paid' "
-        f"WHERE pl.active AND dp.approved_at IS NOT NULL AND dp.deadline IS NOT NULL AND l.roster_id IN ({rosters}) "
+        "WHERE pl.active AND dp.approved_at IS NOT NULL AND dp.deadline IS NOT NULL AND l.roster_id IN"
+        f" ({rosters}) "
         "GROUP BY l.roster_id, dp.number, dp.deadline, pol.code, v.name, r.period",
         params,
     )

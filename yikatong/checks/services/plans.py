@@ -34,9 +34,11 @@ def plan_open_blocking(plan: DisbursementPlan, statuses: list[str] | None = None
     lines = PlanLine.objects.filter(plan=plan, active=True)
     if statuses is not None:
         lines = lines.filter(status__in=statuses)
-    lines = lines.values("roster_line_id")
     return Finding.objects.filter(
-        kind=RunKind.INFLIGHT, blocking=True, state=FindingState.OPEN, line_id__in=lines
+        kind=RunKind.INFLIGHT,
+        blocking=True,
+        state=FindingState.OPEN,
+        line_id__in=lines.values("roster_line_id"),
     )
 
 
