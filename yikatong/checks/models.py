@@ -13,6 +13,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from yikatong.core.restrict import RestrictedManager, Scope
@@ -80,7 +81,7 @@ class CheckRun(models.Model):
         """The range the run was asked for: “2026-10” or “2026-01 至 2026-12”."""
         if self.period_from == self.period_to:
             return self.period_from
-        return f"{self.period_from} 至 {self.period_to}"
+        return gettext("%(first)s 至 %(last)s") % {"first": self.period_from, "last": self.period_to}
 
 
 class CheckedLine(models.Model):
