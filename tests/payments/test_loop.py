@@ -114,6 +114,13 @@ def test_simulated_return_round_trip_then_reissue(world: World, plan: Disburseme
     assert payments[0].end_to_end_id != payments[1].end_to_end_id
     failed.refresh_from_db()
     assert failed.status == LineStatus.PAID
+    # Each paid payment gave one itemised notice (逐项告知), the re-issued one too, never two.
+    from yikatong.notices.models import Notification
+
+    paid = Payment.objects.filter(batch__plan=plan, batch__bank__code=bank, status=plans.PAID)
+    notices = Notification.objects.filter(dedup_key__in=[f"payment:{p.pk}" for p in paid])
+    assert notices.count() == paid.count() == 3
+    assert all("50.00" in n.text and "高龄津贴" in n.text for n in notices)
     assert AuditEvent.objects.filter(action="return.import").count() >= 2
 
 
