@@ -36,6 +36,8 @@ YIKATONG_TREASURY_ACCOUNT = os.environ.get("YIKATONG_TREASURY_ACCOUNT", "0800000
 YIKATONG_TREASURY_CNAPS = os.environ.get("YIKATONG_TREASURY_CNAPS", "011272200001")
 # How many times a line may be paid before finance must decide.
 YIKATONG_MAX_PAYMENT_ATTEMPTS = int(os.environ.get("YIKATONG_MAX_PAYMENT_ATTEMPTS", "3"))
+# Days after a payment by which its beneficiary must have been told (逐项告知); later is LATE.
+YIKATONG_NOTICE_DAYS = int(os.environ.get("YIKATONG_NOTICE_DAYS", "2"))
 
 SECRET_KEY = os.environ.get("YIKATONG_SECRET_KEY", "")
 if not SECRET_KEY:

@@ -34,8 +34,11 @@ def test_demo_rosters_checks_and_audit(tmp_path: Path) -> None:
     assert "请人社部门为其办理社保卡" in no_card.detail
     audit = CheckRun.objects.get(kind=RunKind.POSTHOC)
     assert audit.period_label == "2026-09 至 2026-10" and len(audit.sample) == 5
-    assert list(audit.findings.values_list("rule", flat=True)) == ["DECEASED"]
-    assert "2026-08-28" in audit.findings.get().detail
+    # The September payment to an elder registered dead afterwards, and the September beneficiaries with no
+    # phone on file, whose itemised notice could not be sent (逐项告知 past its time limit).
+    assert set(audit.findings.values_list("rule", flat=True)) == {"DECEASED", "LATE"}
+    assert all("发放后逐项告知受益人" in f.detail for f in audit.findings.filter(rule="LATE"))
+    assert "2026-08-28" in audit.findings.get(rule="DECEASED").detail
     # township_tahe has a roster to review: 新建村 November, its notice over, its deadline still ahead.
     november = Roster.objects.get(village_id="232722100202", period="2026-11")
     assert november.state == workflow.PUBLICIZED and november.lines.filter(state=LineState.PENDING).exists()

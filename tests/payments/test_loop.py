@@ -196,3 +196,22 @@ def test_post_hoc_audit_reads_the_paid_lines(world: World, plan: DisbursementPla
 
     run = check_run(line_set=line_set, kind=RunKind.POSTHOC, user=world.user("auditor"))
     assert run.line_count == PlanLine.objects.filter(plan=plan, status=LineStatus.PAID).count() == 2
+
+
+def test_payments_not_notified_in_time_are_late(world: World, plan: DisbursementPlan) -> None:
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from yikatong.checks.models import Finding
+    from yikatong.checks.platform import LineSet
+    from yikatong.checks.services import check_run
+
+    batch = PaymentBatch.objects.get(plan=plan, bank__code="103")
+    files.batch_file(batch=batch, user=world.user("finance"))
+    simulator.bank_simulate(user=world.user("bank_operator"), batch=batch, technical_share=0)
+    # The notices were queued but no worker sent them, and the payments were five days ago.
+    Payment.objects.filter(batch=batch).update(updated_at=timezone.now() - dt.timedelta(days=5))
+    check_run(line_set=LineSet(periods=("2026-10",), states=("approved",)), user=world.user("finance"))
+    late = Finding.objects.filter(rule="LATE", detail__contains="发放后逐项告知受益人")
+    assert late.exists() and "至今未完成" in late.first().detail

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import polars as pl
+from django.conf import settings
 from django.utils import timezone
 
 from yikatong.checks.engine.frames import yuan
@@ -356,7 +357,35 @@ def _events(line_set: LineSet, period: str) -> pl.DataFrame:
         "GROUP BY l.roster_id, dp.number, dp.deadline, pol.code, v.name, r.period",
         params,
     )
+    # 发放后告知: a roster's paid payments told to their beneficiaries (逐项告知) within the time limit.
+    notified = read_frame(
+        "SELECT l.roster_id, pol.code AS policy_code, v.name AS village, r.period, "
+        "MAX(pay.updated_at) AS paid, "
+        "COUNT(pay.id) AS payments, COUNT(n.sent_at) AS sent, MAX(n.sent_at) AS last_sent "
+        "FROM payments_payment pay JOIN payments_planline pl ON pl.id = pay.line_id "
+        "JOIN rosters_rosterline l ON l.id = pl.roster_line_id JOIN rosters_roster r ON r.id = l.roster_id "
+        "JOIN policies_policy pol ON pol.id = r.policy_id JOIN core_region v ON v.code = r.village_id "
+        "LEFT JOIN notices_notification n ON n.dedup_key = 'payment:' || CAST(pay.id AS TEXT) "
+        f"WHERE pay.status = 'paid' AND l.roster_id IN ({rosters}) "
+        "GROUP BY l.roster_id, pol.code, v.name, r.period",
+        params,
+    )
+    notice_days = int(getattr(settings, "YIKATONG_NOTICE_DAYS", 2))
     rows = []
+    for row in notified.iter_rows(named=True):
+        paid = dt.date.fromisoformat(_local_date(row["paid"]))
+        all_sent = int(row["sent"] or 0) == int(row["payments"] or 0) and row["last_sent"] is not None
+        rows.append(
+            {
+                "roster": int(row["roster_id"]),
+                "step_key": "payment_notice",
+                "step": f"{row['village']}{row['period']}名册“发放后逐项告知受益人”",
+                "due": (paid + dt.timedelta(days=notice_days)).isoformat(),
+                "done": _local_date(row["last_sent"]) if all_sent else None,
+                "id_number": None,
+                "policy_code": row["policy_code"],
+            }
+        )
     for row in paying.iter_rows(named=True):
         rows.append(
             {

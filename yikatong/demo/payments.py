@@ -14,6 +14,8 @@ from __future__ import annotations
 
 from yikatong.accounts.models import User
 from yikatong.demo.clock import StoryClock
+from yikatong.notices.providers import sms_provider
+from yikatong.notices.sending import send_due
 from yikatong.payments import files, services, simulator
 from yikatong.payments.models import DisbursementPlan, LineStatus, PaymentBatch, PlanLine
 from yikatong.payments.reference import load_bank_setups
@@ -40,6 +42,9 @@ def _files_and_answers(
             # 农业银行's operator takes its own files; the other banks' answers arrive through finance.
             operator = bank_abc if batch.bank.branch_id == bank_abc.department_id else finance
             simulator.bank_simulate(user=operator, batch=batch, technical_share=0)
+    # The notices' worker tells each paid beneficiary that evening (逐项告知), as it does when the demo runs.
+    with clock.days_ago(days, hour=18):
+        send_due(sms_provider())
 
 
 def september_paid(clock: StoryClock) -> DisbursementPlan | None:

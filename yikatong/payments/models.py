@@ -327,11 +327,6 @@ class PaymentFile(models.Model):
     def __str__(self) -> str:
         return self.file_name
 
-    @property
-    def kind_label(self) -> str:
-        """The kind of return in words (成功回盘文件, pain.002 状态报告 …)."""
-        return str(RETURN_KINDS.get(self.kind, self.kind))
-
 
 RETURN_KINDS = {
     "pain.002": _("pain.002 状态报告"),
@@ -389,3 +384,8 @@ class BankReturn(models.Model):
 
     def __str__(self) -> str:
         return self.file_name
+
+    @property
+    def kind_label(self) -> str:
+        """The kind of return in words (成功回盘文件, pain.002 状态报告 …)."""
+        return str(RETURN_KINDS.get(self.kind, self.kind))
