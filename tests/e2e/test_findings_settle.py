@@ -28,7 +28,7 @@ def test_a_blocking_finding_is_settled_before_approval(
     expect(page.locator(".message").first).to_contain_text("无社保卡账户 1条")
     expect(page.get_by_test_id("roster-state")).to_have_text("乡镇已审核")
 
-    page.get_by_role("link", name="处理").first.click()
+    page.get_by_role("link", name="处理", exact=True).first.click()
     expect(page.get_by_test_id("finding-detail")).to_contain_text("社保卡")
     form = page.get_by_test_id("settle-form")
     form.locator("input[name=outcome][value=confirmed]").check()
