@@ -254,7 +254,6 @@ def plan_build(
         )
         plan.number = f"JH{parsed.year}{plan.pk:06d}"
         added = _add_lines(plan, user, chosen)
-        _fresh_statistics("payments_planline", added)
         if not added:
             raise ValidationError(_nothing_to_plan(policy, parsed, region, chosen))
         totals = PlanLine.objects.filter(plan=plan).aggregate(n=Count("id"), fen=Sum("amount_fen"))
@@ -286,9 +285,9 @@ _STATISTICS_AFTER = 10_000
 def _fresh_statistics(table: str, written: int) -> None:
     """Refresh a table's planner statistics once a large INSERT … SELECT has committed (PostgreSQL only).
 
-    The next steps (the checks over the plan's lines, the payment files, the returns) join on the rows just
-    written; until autovacuum gets to them the planner takes them for a handful and picks nested loops over
-    hundreds of thousands of rows. After the commit, so that no lock on the table is held meanwhile.
+    The next steps (the payment files, the bank's returns) join on the rows just written; until autovacuum
+    gets to them the planner takes them for a handful and picks nested loops over hundreds of thousands of
+    rows. After the commit, so that no lock on the table is held meanwhile.
     """
     if written >= _STATISTICS_AFTER:
         transaction.on_commit(lambda: analyze(table))
