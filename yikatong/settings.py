@@ -81,7 +81,9 @@ INSTALLED_APPS = [
     "yikatong.rosters",
     "yikatong.notices",
     "yikatong.payments",
+    "yikatong.disclosure",
     "yikatong.checks",
+    "yikatong.complaints",
     "yikatong.workbench",
 ]
 
