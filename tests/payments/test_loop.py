@@ -107,6 +107,10 @@ def test_simulated_return_round_trip_then_reissue(world: World, plan: Disburseme
     services.line_fix(user=world.user("hrss"), line=failed, note="已补办社保卡")
     (second,) = services.plan_reissue(user=world.user("finance"), plan=plan)
     assert second.round == 2 and second.count == 1
+    # The checks ran again over the corrected line alone, against the rest of the plan and its payments.
+    from yikatong.checks.models import CheckRun
+
+    assert CheckRun.objects.order_by("-pk").values_list("line_count", flat=True)[0] == 1
     files.batch_file(batch=second, user=world.user("finance"))
     simulator.bank_simulate(user=operator, batch=second, technical_share=0)
     payments = list(Payment.objects.filter(line=failed).order_by("attempt"))

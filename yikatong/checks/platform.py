@@ -46,6 +46,8 @@ class LineSet:
     roster_ids: tuple[int, ...] = ()
     # A disbursement plan's lines only (its roster lines, while they are in it).
     plan_id: int | None = None
+    # Of the plan's lines, only those in these statuses (a re-issue checks the corrected lines alone).
+    plan_statuses: tuple[str, ...] = ()
     # Only lines whose plan line was paid (漏发 against last period's *paid* lines).
     paid_only: bool = False
 
@@ -66,9 +68,13 @@ class LineSet:
             # knows the table's size (hours for 500,000 lines; seconds this way; bench/disbursement.py).
             sql += (
                 " AND EXISTS (SELECT 1 FROM payments_planline pl"
-                " WHERE pl.roster_line_id = l.id AND pl.plan_id = %s AND pl.active)"
+                " WHERE pl.roster_line_id = l.id AND pl.plan_id = %s AND pl.active"
             )
             params.append(self.plan_id)
+            if self.plan_statuses:
+                sql += f" AND pl.status IN ({_marks(self.plan_statuses)})"
+                params.extend(self.plan_statuses)
+            sql += ")"
         if self.paid_only:
             sql += (
                 " AND EXISTS (SELECT 1 FROM payments_planline pl"

@@ -47,12 +47,12 @@ from yikatong.rosters.models import LineState
 class PlanGate:
     """What a plan's moves wait on, given by an app above this one (the checks).
 
-    ``check`` runs the rules over the plan's lines (outside the move's transaction, so that what it finds
-    is kept) and returns the run's id; ``refusal`` says, inside the move's transaction, why the plan may not
-    go on ("" = it may).
+    ``check`` runs the rules over the plan's lines (those in the statuses given, or all of them; outside
+    the move's transaction, so that what it finds is kept) and returns the run's id; ``refusal`` says,
+    inside the move's transaction, why the plan may not go on ("" = it may).
     """
 
-    check: Callable[[Any, DisbursementPlan], int | None]
+    check: Callable[[Any, DisbursementPlan, list[str] | None], int | None]
     # The plan, and the statuses of the lines that are to move (None: all its lines).
     refusal: Callable[[DisbursementPlan, list[str] | None], str]
 
@@ -335,7 +335,7 @@ def plan_check(*, user: Any, plan: DisbursementPlan) -> DisbursementPlan:
         raise ValidationError("只有草稿或已核查的发放计划可以重新核查")
     run_id = None
     for gate in PLAN_GATES:
-        run_id = gate.check(user, plan) or run_id
+        run_id = gate.check(user, plan, None) or run_id
     with transaction.atomic():
         plan = _locked(user, plan, "plan.build")
         _move(plan, plans.CHECKED, user=user, check_run_id=run_id)
@@ -869,13 +869,14 @@ def line_decide(*, user: Any, line: PlanLine, allow: bool, reason: str) -> PlanL
 
 
 def plan_reissue(*, user: Any, plan: DisbursementPlan) -> list[PaymentBatch]:
-    """Finance re-issues (补发) the plan's corrected lines: the checks run again over the plan, then a new
-    round of batches with a new attempt (and a new EndToEndId) for each corrected line."""
+    """Finance re-issues (补发) the plan's corrected lines: the checks run again over those lines (against
+    the rest of the plan and the payment history), then a new round of batches with a new attempt (and a
+    new EndToEndId) for each corrected line."""
     authorize(user, "payment.reissue", plan)
     if not PlanLine.objects.filter(plan=plan, status=LineStatus.READY).exists():
         raise ValidationError("没有已更正、待补发的行")
     for gate in PLAN_GATES:
-        gate.check(user, plan)
+        gate.check(user, plan, [LineStatus.READY])
     with transaction.atomic():
         plan = _locked(user, plan, "payment.reissue")
         reason = _refusal(plan, [LineStatus.READY])

@@ -16,14 +16,15 @@ from yikatong.payments.models import DisbursementPlan, PlanLine
 from yikatong.payments.services import PlanGate
 
 
-def check_plan(user: Any, plan: DisbursementPlan) -> int:
-    """All rules over the plan's lines; the run's id."""
+def check_plan(user: Any, plan: DisbursementPlan, statuses: list[str] | None = None) -> int:
+    """All rules over the plan's lines (those in ``statuses`` only, when given); the run's id."""
     line_set = LineSet(
         periods=(plan.period,),
         states=("approved",),
         policy_code=plan.policy.code,
         region_prefix=region_prefix(plan.region.code, plan.region.level),
         plan_id=plan.pk,
+        plan_statuses=tuple(statuses or ()),
     )
     run = check_run(line_set=line_set, kind=RunKind.INFLIGHT, user=user, region_code=plan.region_id)
     return int(run.pk)
