@@ -94,3 +94,25 @@ class Department(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class ThrottleCount(models.Model):
+    """One scope's hits by one key in one fixed window; the key is a keyed hash, never the clear value."""
+
+    scope = models.CharField("范围", max_length=32)
+    key_hash = models.CharField("键摘要", max_length=32)
+    window_start = models.BigIntegerField("时间窗起点")
+    count = models.IntegerField("次数", default=0)
+
+    class Meta:
+        verbose_name = "访问频次计数"
+        verbose_name_plural = "访问频次计数"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["scope", "key_hash", "window_start"], name="throttle_one_row_per_window"
+            ),
+        ]
+        indexes = [models.Index(fields=["window_start"], name="throttle_window_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.scope} {self.window_start}: {self.count}"
