@@ -148,13 +148,26 @@ class LineStatus(models.TextChoices):
 class PlanLine(models.Model):
     """One approved roster line in a plan, with the card it is paid to and how its payments went."""
 
-    plan = models.ForeignKey(DisbursementPlan, on_delete=models.CASCADE, related_name="lines")
+    # (plan, status) serves the plan's own lookups; a separate index on plan alone would only cost writes.
+    plan = models.ForeignKey(DisbursementPlan, on_delete=models.CASCADE, related_name="lines", db_index=False)
     roster_line = models.ForeignKey(RosterLine, on_delete=models.PROTECT, related_name="plan_lines")
-    person = models.ForeignKey(Person, on_delete=models.PROTECT, verbose_name=_("受益人"))
-    village = models.ForeignKey(Region, on_delete=models.PROTECT, related_name="+", verbose_name=_("村/社区"))
+    # Person and village are copies of the roster line's, and the bank is the card's at build time: the
+    # roster line's key already holds them to rows that exist, so the database does not check each of the
+    # plan's (hundreds of thousands of) lines against three more tables at commit (bench/disbursement.py).
+    person = models.ForeignKey(
+        Person, on_delete=models.PROTECT, verbose_name=_("受益人"), db_constraint=False
+    )
+    village = models.ForeignKey(
+        Region, on_delete=models.PROTECT, related_name="+", verbose_name=_("村/社区"), db_constraint=False
+    )
     amount_fen = models.BigIntegerField(_("金额（分）"))
     bank = models.ForeignKey(
-        AgentBank, on_delete=models.PROTECT, null=True, blank=True, verbose_name=_("代发银行")
+        AgentBank,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        verbose_name=_("代发银行"),
+        db_constraint=False,
     )
     # False once the plan is cancelled: the roster line may then go into another plan.
     active = models.BooleanField(default=True)
@@ -166,7 +179,12 @@ class PlanLine(models.Model):
     reason_text = models.CharField(_("失败原因"), max_length=200, blank=True)
     remedy_role = models.CharField(_("待办角色"), max_length=32, blank=True)
     fixed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        db_index=False,
     )
     fix_note = models.CharField(_("更正说明"), max_length=300, blank=True)
 
@@ -249,10 +267,12 @@ class PaymentBatch(models.Model):
 class Payment(models.Model):
     """One attempt to pay one plan line onto one card account: its own end-to-end id, never reused."""
 
-    batch = models.ForeignKey(PaymentBatch, on_delete=models.PROTECT, related_name="payments")
-    line = models.ForeignKey(PlanLine, on_delete=models.PROTECT, related_name="payments")
+    # Indexed by (batch, status) and (line, attempt) below: an index on either alone would only cost writes.
+    batch = models.ForeignKey(PaymentBatch, on_delete=models.PROTECT, related_name="payments", db_index=False)
+    line = models.ForeignKey(PlanLine, on_delete=models.PROTECT, related_name="payments", db_index=False)
     attempt = models.PositiveSmallIntegerField(_("第几次发放"))
-    end_to_end_id = models.CharField(_("交易流水号"), max_length=35, unique=True)
+    # Unique by a constraint (below), which on PostgreSQL adds no second, pattern-matching index.
+    end_to_end_id = models.CharField(_("交易流水号"), max_length=35)
     amount_fen = models.BigIntegerField(_("金额（分）"))
     holder_name = models.CharField(_("户名"), max_length=64)
     # The card account at the time of the attempt, under the card registry's own encryption context.
@@ -273,6 +293,7 @@ class Payment(models.Model):
         verbose_name_plural = _("发放记录")
         constraints = [
             models.UniqueConstraint(fields=["line", "attempt"], name="one_payment_per_line_attempt"),
+            models.UniqueConstraint(fields=["end_to_end_id"], name="payment_end_to_end_id_unique"),
             # A line has one payment on its way at most, and is paid once at most.
             models.UniqueConstraint(
                 fields=["line"],
