@@ -183,20 +183,6 @@ def _folder(path: Path) -> None:
         ) from exc
 
 
-def _kept_bytes(kept: Any) -> bytes:
-    """The kept file's bytes (refused if changed since it was generated, or gone from the storage)."""
-    from django.core.exceptions import ValidationError
-
-    from yikatong.payments import files
-
-    try:
-        return files.file_bytes(kept)
-    except OSError as exc:
-        raise ValidationError(
-            f"代发文件“{kept.file_name}”在文件存储中读不到（{exc.strerror or exc}），请系统管理员检查存储"
-        ) from exc
-
-
 def _out_file(out: Path) -> None:
     if out.is_dir():
         raise Refusal(
@@ -258,10 +244,8 @@ def bank_export(
     尚未生成则生成；每次导出都记入审计日志；代发银行用户导出即为报送银行。The file is generated if it is not
     yet; every export is audited; a bank operator's export is the file going to the bank."""
     _ready()
-    from django.db import transaction
 
-    from yikatong.audit.services import audit_record
-    from yikatong.payments import files, services
+    from yikatong.payments import files
 
     actor = _actor(user)
     _out_file(out)
@@ -270,21 +254,11 @@ def bank_export(
         found = _batch(actor, batch)
         _authorize(actor, "batch.download", found)
         kept = files.batch_file(batch=found, user=actor)
-        data = _kept_bytes(kept)
+        data = files.file_bytes(kept)
         temporary = _write_beside(out, data)
-        sent = None
         try:
-            with transaction.atomic():
-                # As the screen's download: every export audited; a bank's own export is the file going out.
-                audit_record(
-                    action="batch.download",
-                    obj=kept,
-                    region_code=found.plan.region_id,
-                    after={"file": kept.file_name, "sha256": kept.sha256},
-                    actor=actor,
-                )
-                if getattr(actor, "role", "") == "bank_operator":
-                    sent = services.batch_mark_sent(user=actor, batch=found)
+            # As the screen's download: every export audited; a bank's own export is the file going out.
+            sent = files.record_download(user=actor, batch=found, kept=kept)
             os.replace(temporary, out)
         finally:
             temporary.unlink(missing_ok=True)

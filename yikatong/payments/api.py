@@ -9,7 +9,6 @@ from typing import Any
 from urllib.parse import quote
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
@@ -18,7 +17,6 @@ from ninja.errors import HttpError
 from ninja.files import UploadedFile
 
 from yikatong.accounts.permissions import authorize, requires, shown
-from yikatong.audit.services import audit_record
 from yikatong.core.periods import InvalidPeriod, Period
 from yikatong.payments import files, returns, selectors, services
 from yikatong.payments.domain import plans
@@ -366,16 +364,6 @@ def _plan_detail(plan: DisbursementPlan) -> PlanDetailOut:
     )
 
 
-def _kept_bytes(kept: Any) -> bytes:
-    """The kept file's bytes (refused if changed since it was generated, or gone from the storage)."""
-    try:
-        return files.file_bytes(kept)
-    except OSError as exc:
-        raise ValidationError(
-            f"代发文件“{kept.file_name}”在文件存储中读不到（{exc.strerror or exc}），请系统管理员检查存储"
-        ) from exc
-
-
 def _visible_plan(request: HttpRequest, plan_id: int) -> DisbursementPlan:
     return get_object_or_404(selectors.plan_list(user=request.user), pk=plan_id)
 
@@ -524,17 +512,8 @@ def batch_file(request: HttpRequest, batch_id: int) -> HttpResponse:
     kept = PaymentFile.objects.filter(batch=batch).first()
     if kept is None:
         raise HttpError(404, "该批次的代发文件尚未生成（财政审批后由后台任务生成）")
-    data = _kept_bytes(kept)
-    with transaction.atomic():
-        audit_record(
-            action="batch.download",
-            obj=kept,
-            region_code=batch.plan.region_id,
-            after={"file": kept.file_name, "sha256": kept.sha256},
-            actor=request.user,
-        )
-        if getattr(request.user, "role", "") == "bank_operator":
-            services.batch_mark_sent(user=request.user, batch=batch)
+    data = files.file_bytes(kept)
+    files.record_download(user=request.user, batch=batch, kept=kept)
     response = HttpResponse(
         data, content_type="application/xml" if kept.file_format == "pain.001" else "text/plain"
     )

@@ -202,3 +202,22 @@ def file_bytes(kept: PaymentFile) -> bytes:
     if hashlib.sha256(data).hexdigest() != kept.sha256:
         raise ValidationError(f"代发文件“{kept.file_name}”与生成时的摘要不符，已被改动，不能下载")
     return data
+
+
+def record_download(*, user: Any, batch: PaymentBatch, kept: PaymentFile) -> PaymentBatch | None:
+    """A download of the batch's file, by the screen, the API or the command line: audited in its
+    transaction; a bank operator's download is the file going to the bank (the batch is then sent, and
+    returned). Call it once the bytes are read (:func:`file_bytes`), before handing them out."""
+    from yikatong.payments import services
+
+    with transaction.atomic():
+        audit_record(
+            action="batch.download",
+            obj=kept,
+            region_code=batch.plan.region_id,
+            after={"file": kept.file_name, "sha256": kept.sha256},
+            actor=user,
+        )
+        if getattr(user, "role", "") == "bank_operator":
+            return services.batch_mark_sent(user=user, batch=batch)
+    return None

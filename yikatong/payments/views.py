@@ -20,7 +20,6 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from yikatong.accounts.permissions import allowed, authorize, requires, requires_one_of, shown
-from yikatong.audit.services import audit_record
 from yikatong.core.listing import Column, Table
 from yikatong.core.models import Region, RegionLevel
 from yikatong.core.money import InvalidAmount, yuan_to_fen
@@ -310,15 +309,7 @@ def batch_file(request: HttpRequest, pk: int) -> HttpResponse:
     except ValidationError as exc:
         show_refusal(request, exc)
         return redirect("payments:batch", pk=batch.pk)
-    audit_record(
-        action="batch.download",
-        obj=kept,
-        region_code=batch.plan.region_id,
-        after={"file": kept.file_name, "sha256": kept.sha256},
-        actor=request.user,
-    )
-    if getattr(request.user, "role", "") == "bank_operator":
-        services.batch_mark_sent(user=request.user, batch=batch)
+    files.record_download(user=request.user, batch=batch, kept=kept)
     response = HttpResponse(
         data, content_type="application/xml" if kept.file_format == "pain.001" else "text/plain"
     )
