@@ -7,7 +7,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from django.core.files.uploadedfile import SimpleUploadedFile
 
 from tests.checks.isolation_findings import CASES as FINDING_CASES
 from tests.checks.isolation_findings import EXEMPT as FINDING_EXEMPT
@@ -19,6 +18,7 @@ from tests.payments.isolation_payments import EXEMPT as PAYMENT_EXEMPT
 from tests.support.isolation import Case, Target, all_route_names, assert_isolated, url
 from tests.support.registry import make_card, make_person
 from tests.support.rosters import publish_elderly_allowance
+from tests.support.uploads import RereadableUpload
 from tests.support.world import VILLAGE_A, World, make_user
 from yikatong.accounts.models import ApiToken
 from yikatong.accounts.services import api_token_create
@@ -88,17 +88,6 @@ def _card_count(person: Person) -> int:
 def _card_status(card: SocialSecurityCard) -> str:
     card.refresh_from_db()
     return card.status
-
-
-class SimpleUpload(SimpleUploadedFile):
-    """An upload that the outsider's and then the insider's request can each send whole."""
-
-    def __init__(self, name: str, content: bytes) -> None:
-        super().__init__(name, content, content_type="text/csv")
-
-    def read(self, *args: Any, **kwargs: Any) -> bytes:
-        self.seek(0)
-        return bytes(super().read(*args, **kwargs))
 
 
 def _file_state(roster_file: RosterFile) -> str:
@@ -267,7 +256,7 @@ CASES = [
         "village_clerk",
         lambda w, r: Target(
             url("rosters:upload", pk=r["roster"].pk),
-            data={"file": SimpleUpload("名册.csv", b"x")},
+            data={"file": RereadableUpload("名册.csv", b"x", "text/csv")},
             changed=lambda: RosterFile.objects.count() > 1,
         ),
         insider_place="village_a",

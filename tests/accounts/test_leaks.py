@@ -6,7 +6,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from django.test import Client
 
 from tests.support.registry import make_person
 from tests.support.world import VILLAGE_A, World
@@ -16,21 +15,15 @@ from yikatong.tasks.models import TaskRun
 pytestmark = pytest.mark.django_db
 
 
-def _client(world: World, role: str, place: str = "county") -> Client:
-    client = Client()
-    client.force_login(world.user(role, place))
-    return client
-
-
 def test_a_bank_operator_cannot_search_persons_on_any_channel(world: World) -> None:
     make_person(VILLAGE_A, "张三丰")
-    bank = _client(world, "bank_operator")
+    bank = world.client("bank_operator")
     assert bank.get("/registry/persons/", {"q": "张三丰"}).status_code == 403
     answer = bank.get("/api/registry/persons/search", {"q": "张三丰"})
     assert answer.status_code == 403 and "张三丰" not in answer.content.decode()
     assert "无权查询人员" in answer.json()["detail"]
     # The same search by a role that may: found.
-    found = _client(world, "hrss").get("/api/registry/persons/search", {"q": "张三丰"}).json()
+    found = world.client("hrss").get("/api/registry/persons/search", {"q": "张三丰"}).json()
     assert [person["name"] for person in found] == ["张三丰"]
 
 
@@ -55,14 +48,14 @@ def test_import_reports_go_to_those_who_keep_the_registry(world: World, tmp_path
         result={"batch": batch.pk},
     )
     for role in ("bank_operator", "dept_reviewer", "finance", "township_reviewer"):
-        client = _client(world, role)
+        client = world.client(role)
         assert client.get(f"/registry/imports/{batch.pk}/report.csv").status_code in {403, 404}, role
         assert client.get(f"/api/registry/imports/{batch.pk}/report.csv").status_code in {403, 404}, role
         assert client.get(f"/tasks/{run.pk}/").status_code == 404, role
         assert "导入：人员.csv" not in client.get("/tasks/").content.decode(), role
     # HRSS, who ran it, and the auditor, who reads everything in the county, get the report.
     for role in ("hrss", "auditor"):
-        client = _client(world, role)
+        client = world.client(role)
         download = client.get(f"/registry/imports/{batch.pk}/report.csv")
         assert download.status_code == 200, role
         assert "232722195001011234" in b"".join(download.streaming_content).decode("utf-8-sig")
@@ -75,11 +68,11 @@ def test_seeing_personal_data_in_clear_is_an_audit_event(world: World) -> None:
     from yikatong.audit.models import AuditEvent
 
     person = make_person(VILLAGE_A, "赵春燕")
-    _client(world, "hrss").get(f"/registry/persons/{person.pk}/")
-    _client(world, "hrss").get("/api/registry/persons/search", {"q": "赵春燕"})
+    world.client("hrss").get(f"/registry/persons/{person.pk}/")
+    world.client("hrss").get("/api/registry/persons/search", {"q": "赵春燕"})
     events = AuditEvent.objects.filter(action="person.view_clear").order_by("seq")
     assert [event.after["channel"] for event in events] == ["person_detail", "api.person_search"]
     assert events[0].object_id == str(person.pk)
     # A role that sees the person masked leaves no such event.
-    _client(world, "township_reviewer", "a").get(f"/registry/persons/{person.pk}/")
+    world.client("township_reviewer", "a").get(f"/registry/persons/{person.pk}/")
     assert events.count() == 2

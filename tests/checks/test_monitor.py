@@ -8,7 +8,6 @@ from typing import Any
 
 import pytest
 from django.db import connection
-from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
@@ -242,14 +241,8 @@ def test_drill_down_lists_a_townships_rosters_in_a_stage(world: World, flight: d
 # --- the page --------------------------------------------------------------------------------------------
 
 
-def _client(world: World, role: str, place: str = "county") -> Client:
-    client = Client()
-    client.force_login(world.user(role, place))
-    return client
-
-
 def test_the_page_shows_figures_charts_and_links(world: World, flight: dict[str, Roster]) -> None:
-    response = _client(world, "finance").get(reverse("checks:monitor"))
+    response = world.client("finance").get(reverse("checks:monitor"))
     assert response.status_code == 200
     page = response.content.decode()
     assert page.count("<svg") == 3 and "塔河镇" in page and "公示中" in page
@@ -265,10 +258,10 @@ def test_the_page_shows_figures_charts_and_links(world: World, flight: dict[str,
 
 def test_the_drill_down_page_links_each_roster(world: World, flight: dict[str, Roster]) -> None:
     url = reverse("checks:monitor") + f"?township={TOWN_A}&state=draft"
-    page = _client(world, "township_reviewer", "a").get(url).content.decode()
+    page = world.client("township_reviewer", "a").get(url).content.decode()
     assert 'data-testid="monitor-drill"' in page
     assert reverse("rosters:detail", args=[flight["farm"].pk]) in page
-    outsider = _client(world, "township_reviewer", "b").get(url).content.decode()
+    outsider = world.client("township_reviewer", "b").get(url).content.decode()
     assert reverse("rosters:detail", args=[flight["farm"].pk]) not in outsider
     assert "没有符合条件的名册" in outsider
 
@@ -277,7 +270,7 @@ def test_labels_are_escaped_in_the_charts(world: World, flight: dict[str, Roster
     from yikatong.core.models import Region
 
     Region.objects.filter(code=TOWN_A).update(name="塔河<镇>")
-    page = _client(world, "finance").get(reverse("checks:monitor")).content.decode()
+    page = world.client("finance").get(reverse("checks:monitor")).content.decode()
     assert "塔河<镇>" not in page and "塔河&lt;镇&gt;" in page
 
 
@@ -287,6 +280,6 @@ def test_labels_are_escaped_in_the_charts(world: World, flight: dict[str, Roster
 def test_villages_and_banks_are_refused(
     world: World, flight: dict[str, Roster], role: str, place: str
 ) -> None:
-    response = _client(world, role, place).get(reverse("checks:monitor"))
+    response = world.client(role, place).get(reverse("checks:monitor"))
     assert response.status_code == 403
     assert "事中跟踪监控" in response.content.decode()

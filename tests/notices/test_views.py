@@ -6,7 +6,6 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from django.test import Client
 from django.urls import reverse
 
 from tests.notices.factories import paid, person_with_phone
@@ -20,12 +19,6 @@ from yikatong.notices.services import notify
 pytestmark = pytest.mark.django_db
 
 LIST = reverse("notices:list")
-
-
-def _client(world: World, role: str, place: str = "county") -> Client:
-    client = Client()
-    client.force_login(world.user(role, place))
-    return client
 
 
 @pytest.fixture
@@ -43,7 +36,7 @@ def sent(world: World) -> dict[str, Notification]:
 def test_finance_reads_the_texts_states_and_failures_with_phones_masked(
     world: World, sent: dict[str, Notification]
 ) -> None:
-    page = _client(world, "finance").get(LIST).content.decode()
+    page = world.client("finance").get(LIST).content.decode()
     assert "您的高龄津贴2026-10补贴50.00元已于2026-10-28发放至您的中国农业银行社保卡账户" in page
     assert "139****1234" in page and "13904571234" not in page
     assert "已送达" in page and "发送失败，已停止重试" in page and "尾号0000" in page
@@ -53,12 +46,12 @@ def test_finance_reads_the_texts_states_and_failures_with_phones_masked(
 
 
 def test_hrss_sees_phones_in_clear_and_may_not_retry(world: World, sent: dict[str, Notification]) -> None:
-    page = _client(world, "hrss").get(LIST).content.decode()
+    page = world.client("hrss").get(LIST).content.decode()
     assert "13904571234" in page and ">重试</button>" not in page
 
 
 def test_the_list_filters_by_state_and_by_region(world: World, sent: dict[str, Notification]) -> None:
-    client = _client(world, "finance")
+    client = world.client("finance")
     failed = client.get(LIST, {"state": outbox.GAVE_UP}).content.decode()
     assert 'data-testid="notice-{}"'.format(sent["payment:2"].pk) in failed
     assert 'data-testid="notice-{}"'.format(sent["payment:1"].pk) not in failed
@@ -73,7 +66,7 @@ def test_retry_sends_a_given_up_notice_again_and_is_audited(
     world: World, sent: dict[str, Notification]
 ) -> None:
     notice = sent["payment:2"]
-    client = _client(world, "finance")
+    client = world.client("finance")
     back = f"?state={outbox.GAVE_UP}"
     response = client.post(reverse("notices:retry", args=[notice.pk]), {"back": back})
     assert response.status_code == 302 and response["Location"] == LIST + back
@@ -89,16 +82,16 @@ def test_retry_sends_a_given_up_notice_again_and_is_audited(
 
 
 def test_roles_outside_the_table_are_refused(world: World, sent: dict[str, Notification]) -> None:
-    assert _client(world, "village_clerk", "village_a").get(LIST).status_code == 403
-    assert _client(world, "auditor").get(LIST).status_code == 200
+    assert world.client("village_clerk", "village_a").get(LIST).status_code == 403
+    assert world.client("auditor").get(LIST).status_code == 200
     notice = sent["payment:2"]
-    assert _client(world, "auditor").post(reverse("notices:retry", args=[notice.pk])).status_code == 403
+    assert world.client("auditor").post(reverse("notices:retry", args=[notice.pk])).status_code == 403
     notice.refresh_from_db()
     assert notice.state == outbox.GAVE_UP
 
 
 def test_the_page_reads_in_english(world: World, sent: dict[str, Notification], settings: Any) -> None:
-    client = _client(world, "finance")
+    client = world.client("finance")
     client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
     page = client.get(LIST).content.decode()
     assert "SMS notices" in page and "Delivered" in page and "Retry" in page

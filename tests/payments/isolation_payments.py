@@ -9,9 +9,9 @@ from pathlib import Path
 from typing import Any
 
 from django.conf import settings
-from django.core.files.uploadedfile import SimpleUploadedFile
 
 from tests.support.isolation import Case, Target, url
+from tests.support.uploads import RereadableUpload
 from tests.support.world import TOWN_A
 from yikatong.payments.domain import plans
 from yikatong.payments.models import (
@@ -179,7 +179,7 @@ CASES: list[Case] = [
         "bank_operator",
         lambda w, r: Target(
             _batch_url("payments:return_upload", r),
-            data={"kind": "success", "file": Upload("甲镇回盘-9921.txt", b"not a return file")},
+            data={"kind": "success", "file": RereadableUpload("甲镇回盘-9921.txt", b"not a return file")},
             changed=lambda: BankReturn.objects.filter(file_name="甲镇回盘-9921.txt").exists(),
         ),
     ),
@@ -238,17 +238,6 @@ def _held(r: dict[str, Any]) -> PlanLine:
     line = _line(r)
     PlanLine.objects.filter(pk=line.pk).update(status=LineStatus.HELD, remedy_role="finance")
     return line
-
-
-class Upload(SimpleUploadedFile):
-    """An upload that the outsider's and then the insider's request can each send whole."""
-
-    def __init__(self, name: str, content: bytes) -> None:
-        super().__init__(name, content, content_type="text/plain")
-
-    def read(self, *args: Any, **kwargs: Any) -> bytes:
-        self.seek(0)
-        return bytes(super().read(*args, **kwargs))
 
 
 EXEMPT = {

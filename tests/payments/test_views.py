@@ -5,7 +5,6 @@ and the monitor's payment figures."""
 from __future__ import annotations
 
 import pytest
-from django.test import Client
 from django.urls import reverse
 
 from tests.support.registry import banks
@@ -19,12 +18,6 @@ from yikatong.policies.models import Policy
 from yikatong.registry.models import CardStatus, SocialSecurityCard
 
 pytestmark = pytest.mark.django_db
-
-
-def _client(world: World, role: str, place: str = "county") -> Client:
-    client = Client()
-    client.force_login(world.user(role, place))
-    return client
 
 
 @pytest.fixture
@@ -42,7 +35,7 @@ def submitted(world: World) -> DisbursementPlan:
 def test_department_builds_a_plan_on_the_screen(world: World) -> None:
     publish_elderly_allowance(world)
     approved(world, elders(2), "2026-10")
-    client = _client(world, "dept_reviewer")
+    client = world.client("dept_reviewer")
     assert "编制发放计划" in client.get(reverse("payments:plans")).content.decode()
     response = client.post(reverse("payments:plan_new"), {"policy": "GLJT", "period": "2026-10"})
     plan = DisbursementPlan.objects.get()
@@ -55,7 +48,7 @@ def test_department_builds_a_plan_on_the_screen(world: World) -> None:
 
 
 def test_finance_is_refused_past_the_budget_then_approves(world: World, submitted: DisbursementPlan) -> None:
-    client = _client(world, "finance")
+    client = world.client("finance")
     url = reverse("payments:plan_action", args=[submitted.pk, "approve"])
     page = client.post(url, {"budget_line": "b", "voucher_no": "v"}, follow=True).content.decode()
     assert "尚未录入预算指标" in page
@@ -85,7 +78,7 @@ def test_batch_page_download_and_return_upload(world: World, submitted: Disburse
     services.plan_approve(user=world.user("finance"), plan=submitted, budget_line="b", voucher_no="v")
     batch = PaymentBatch.objects.get(plan=submitted)
     files.batch_file(batch=batch, user=None)
-    operator = _client(world, "bank_operator")
+    operator = world.client("bank_operator")
     page = operator.get(reverse("payments:batch", args=[batch.pk])).content.decode()
     assert batch.message_id in page and "下载代发文件" in page
     first = operator.get(reverse("payments:batch_file", args=[batch.pk]))
@@ -105,8 +98,7 @@ def test_batch_page_download_and_return_upload(world: World, submitted: Disburse
     assert batch.paid_count == 3 and batch.unknown_count == 0
     # Another township's bank operator does not see the batch.
     assert (
-        _client(world, "bank_operator", "b").get(reverse("payments:batch", args=[batch.pk])).status_code
-        == 404
+        world.client("bank_operator", "b").get(reverse("payments:batch", args=[batch.pk])).status_code == 404
     )
 
 
@@ -128,11 +120,11 @@ def test_failed_line_on_hrss_to_do_and_monitor(world: World, submitted: Disburse
     person = submitted.lines.first().person
     SocialSecurityCard.objects.filter(person=person).update(status=CardStatus.CLOSED)
     simulator.bank_simulate(user=world.user("finance"), batch=batch, technical_share=0)
-    hrss = _client(world, "hrss").get(reverse("payments:failed")).content.decode()
+    hrss = world.client("hrss").get(reverse("payments:failed")).content.decode()
     assert "账户已销户" in hrss and "人社局核实并登记受益人新的社保卡账户后补发" in hrss
-    village = _client(world, "village_clerk", "village_a").get(reverse("payments:failed")).content.decode()
+    village = world.client("village_clerk", "village_a").get(reverse("payments:failed")).content.decode()
     assert "暂无待处理的发放失败" in village
-    monitor = _client(world, "finance").get(reverse("checks:monitor")).content.decode()
+    monitor = world.client("finance").get(reverse("checks:monitor")).content.decode()
     assert 'data-testid="monitor-failed"' in monitor and "人社局" in monitor and "部分到账" in monitor
 
 
@@ -140,7 +132,7 @@ def test_admin_edits_a_bank_layout_with_a_preview(world: World) -> None:
     banks()
     load_bank_setups()
     bank = BankSetup.objects.select_related("bank").filter(bank__file_format="flat").first().bank
-    client = _client(world, "admin")
+    client = world.client("admin")
     page = client.get(reverse("payments:bank_setup", args=[bank.pk])).content.decode()
     assert "预览（示例数据）" in page
     url = reverse("payments:bank_setup", args=[bank.pk])
@@ -156,4 +148,4 @@ def test_admin_edits_a_bank_layout_with_a_preview(world: World) -> None:
     saved = client.post(url, {"cnaps": "103272700011", "unit_code": "TH1", "layout_name": name, "layout": ""})
     assert saved.status_code == 302
     assert BankSetup.objects.get(bank=bank).layout_name == name
-    assert _client(world, "finance").get(url).status_code == 403
+    assert world.client("finance").get(url).status_code == 403

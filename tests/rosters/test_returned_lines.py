@@ -7,7 +7,6 @@ from decimal import Decimal
 
 import pytest
 from django.core.exceptions import ValidationError
-from django.test import Client
 
 from tests.support.registry import make_card
 from tests.support.rosters import elders, publish_elderly_allowance, township_reviewed
@@ -37,18 +36,12 @@ def approved_with_return(world: World) -> tuple[Roster, RosterLine]:
     return roster, roster.lines.get(line_no=3)
 
 
-def _client(world: World, role: str, place: str = "county") -> Client:
-    client = Client()
-    client.force_login(world.user(role, place))
-    return client
-
-
 def test_the_clerk_sees_the_returned_line_corrects_it_and_the_department_approves_it_after_the_checks(
     world: World, approved_with_return: tuple[Roster, RosterLine]
 ) -> None:
     roster, line = approved_with_return
     assert roster.state == workflow.APPROVED and line.state == LineState.RETURNED
-    clerk = _client(world, "village_clerk", "village_a")
+    clerk = world.client("village_clerk", "village_a")
     todo = clerk.get("/rosters/todo/").content.decode()
     assert "核查退回的行" in todo and "请村里协助办卡" in todo and f"todo-line-{line.pk}" in todo
     page = clerk.get(f"/rosters/{roster.pk}/").content.decode()
@@ -63,7 +56,7 @@ def test_the_clerk_sees_the_returned_line_corrects_it_and_the_department_approve
     assert AuditEvent.objects.get(action="roster.line_correct").before["state"] == LineState.RETURNED
     assert "核查退回的行" not in clerk.get("/rosters/todo/").content.decode()
 
-    department = _client(world, "dept_reviewer")
+    department = world.client("dept_reviewer")
     assert "更正后重新报送的行" in department.get("/rosters/todo/").content.decode()
     # Still no card: the same check (NO_CARD) finds it again and the approval is refused.
     refused = department.post(f"/rosters/{roster.pk}/approve_corrections/", follow=True).content.decode()
@@ -83,7 +76,7 @@ def test_the_clerk_may_withdraw_a_returned_line_with_a_reason(
     world: World, approved_with_return: tuple[Roster, RosterLine]
 ) -> None:
     roster, line = approved_with_return
-    clerk = _client(world, "village_clerk", "village_a")
+    clerk = world.client("village_clerk", "village_a")
     clerk.post(f"/rosters/{roster.pk}/withdraw/", {"line": line.pk, "reason": ""})
     line.refresh_from_db()
     assert line.state == LineState.RETURNED
@@ -98,9 +91,9 @@ def test_only_the_lines_village_corrects_and_only_returned_lines(
     world: World, approved_with_return: tuple[Roster, RosterLine]
 ) -> None:
     roster, line = approved_with_return
-    other = _client(world, "village_clerk", "village_b")
+    other = world.client("village_clerk", "village_b")
     assert other.post(f"/rosters/{roster.pk}/correct/", {"line": line.pk, "note": "x"}).status_code == 404
-    township = _client(world, "township_reviewer", "a")
+    township = world.client("township_reviewer", "a")
     assert township.post(f"/rosters/{roster.pk}/correct/", {"line": line.pk, "note": "x"}).status_code == 403
     approved = roster.lines.get(line_no=1)
     with pytest.raises(ValidationError, match="不是核查退回的行"):

@@ -20,12 +20,6 @@ from yikatong.rosters.models import LineState, Objection, ObjectionState, Roster
 pytestmark = pytest.mark.django_db
 
 
-def _client(world: World, role: str, place: str = "county") -> Client:
-    client = Client()
-    client.force_login(world.user(role, place))
-    return client
-
-
 @pytest.fixture
 def people(world: World) -> list[Person]:
     publish_elderly_allowance(world)
@@ -54,7 +48,7 @@ def _publicized(world: World, roster: Roster) -> Roster:
 
 
 def test_clerk_creates_a_roster_and_adds_lines_by_id_number(world: World, people: list[Person]) -> None:
-    client = _client(world, "village_clerk", "village_a")
+    client = world.client("village_clerk", "village_a")
     page = client.get("/rosters/new/")
     assert page.status_code == 200 and "GLJT" in page.content.decode()
     response = client.post("/rosters/new/", {"policy": "GLJT", "period": "2026-10"})
@@ -84,14 +78,14 @@ def test_clerk_creates_a_roster_and_adds_lines_by_id_number(world: World, people
 
 
 def test_only_clerks_may_open_the_new_roster_form(world: World) -> None:
-    refused = _client(world, "township_reviewer", "a").get("/rosters/new/")
+    refused = world.client("township_reviewer", "a").get("/rosters/new/")
     assert refused.status_code == 403 and "无权建立申报名册" in refused.content.decode()
 
 
 def test_each_role_sees_only_its_actions(world: World, roster: Roster) -> None:
-    clerk = _client(world, "village_clerk", "village_a")
-    township = _client(world, "township_reviewer", "a")
-    dept = _client(world, "dept_reviewer")
+    clerk = world.client("village_clerk", "village_a")
+    township = world.client("township_reviewer", "a")
+    dept = world.client("dept_reviewer")
     url = f"/rosters/{roster.pk}/"
     assert "添加人员" in clerk.get(url).content.decode()
     assert "添加人员" not in township.get(url).content.decode()
@@ -127,15 +121,15 @@ def test_each_role_sees_only_its_actions(world: World, roster: Roster) -> None:
 
 def test_a_refused_move_becomes_a_message_and_changes_nothing(world: World, roster: Roster) -> None:
     _submitted(world, roster)
-    clerk = _client(world, "village_clerk", "village_a")
+    clerk = world.client("village_clerk", "village_a")
     response = clerk.post(f"/rosters/{roster.pk}/close/", follow=True)
     assert "公示期未满" in response.content.decode()
     roster.refresh_from_db()
     assert roster.state == workflow.PUBLICIZING
     # A role that may not approve at all is refused (403); the department, out of turn, gets a message.
-    township = _client(world, "township_reviewer", "a")
+    township = world.client("township_reviewer", "a")
     assert township.post(f"/rosters/{roster.pk}/approve/").status_code == 403
-    department = _client(world, "dept_reviewer", "county")
+    department = world.client("dept_reviewer", "county")
     response = department.post(f"/rosters/{roster.pk}/approve/", follow=True)
     assert "不能直接变为" in response.content.decode()
     roster.refresh_from_db()
@@ -144,7 +138,7 @@ def test_a_refused_move_becomes_a_message_and_changes_nothing(world: World, rost
 
 def test_return_needs_a_comment_and_sends_the_roster_back(world: World, roster: Roster) -> None:
     _publicized(world, roster)
-    township = _client(world, "township_reviewer", "a")
+    township = world.client("township_reviewer", "a")
     township.post(f"/rosters/{roster.pk}/return/", {"comment": ""})
     roster.refresh_from_db()
     assert roster.state == workflow.PUBLICIZED
@@ -153,12 +147,12 @@ def test_return_needs_a_comment_and_sends_the_roster_back(world: World, roster: 
     assert roster.state == workflow.RETURNED
     assert (
         "第2行数量有误"
-        in _client(world, "village_clerk", "village_a").get(f"/rosters/{roster.pk}/").content.decode()
+        in world.client("village_clerk", "village_a").get(f"/rosters/{roster.pk}/").content.decode()
     )
 
 
 def test_another_village_cannot_open_or_act_on_the_roster(world: World, roster: Roster) -> None:
-    outsider = _client(world, "village_clerk", "village_b")
+    outsider = world.client("village_clerk", "village_b")
     for path in ("", "notice/"):
         assert outsider.get(f"/rosters/{roster.pk}/{path}").status_code == 404
     assert outsider.post(f"/rosters/{roster.pk}/submit/").status_code == 404
@@ -170,11 +164,11 @@ def test_another_village_cannot_open_or_act_on_the_roster(world: World, roster: 
 def test_todo_marks_overdue_rosters(world: World, roster: Roster) -> None:
     roster = _publicized(world, roster)
     Roster.objects.filter(pk=roster.pk).update(deadline=timezone.now() - dt.timedelta(days=1))
-    body = _client(world, "township_reviewer", "a").get("/rosters/todo/").content.decode()
+    body = world.client("township_reviewer", "a").get("/rosters/todo/").content.decode()
     assert f"/rosters/{roster.pk}/" in body and "已超期" in body and 'class="overdue"' in body
     assert (
         f"/rosters/{roster.pk}/"
-        not in _client(world, "township_reviewer", "b").get("/rosters/todo/").content.decode()
+        not in world.client("township_reviewer", "b").get("/rosters/todo/").content.decode()
     )
 
 
@@ -201,7 +195,7 @@ def test_the_public_notice_is_masked_and_takes_objections(
     public.post(f"/public/notices/{roster.pk}/", {"text": "名单不全", "lodged_by": "村民"})
     assert Objection.objects.filter(line=None, lodged_by="村民").exists()
 
-    clerk = _client(world, "village_clerk", "village_a")
+    clerk = world.client("village_clerk", "village_a")
     clerk.post(
         f"/rosters/{roster.pk}/settle/",
         {"objection": objection.pk, "upheld": "1", "settlement": "经核实属实"},
@@ -225,7 +219,7 @@ def test_a_finished_notice_is_not_public(world: World, roster: Roster) -> None:
 
 def test_clerk_records_a_paper_objection(world: World, roster: Roster) -> None:
     _submitted(world, roster)
-    clerk = _client(world, "village_clerk", "village_a")
+    clerk = world.client("village_clerk", "village_a")
     clerk.post(
         f"/rosters/{roster.pk}/objection/", {"line": "", "text": "口头反映：名单有误", "lodged_by": "王"}
     )
@@ -234,7 +228,7 @@ def test_clerk_records_a_paper_objection(world: World, roster: Roster) -> None:
 
 def test_printable_notice_is_masked_for_everyone(world: World, roster: Roster, people: list[Person]) -> None:
     _submitted(world, roster)
-    response = _client(world, "village_clerk", "village_a").get(f"/rosters/{roster.pk}/notice/")
+    response = world.client("village_clerk", "village_a").get(f"/rosters/{roster.pk}/notice/")
     body = response.content.decode()
     assert response.status_code == 200 and "@media print" in body and "申报名单公示" in body
     assert "100.00" in body  # the total of two lines at 50 元
@@ -249,7 +243,7 @@ def test_prefill_that_finds_nothing_says_why(world: World, people: list[Person])
         period="2026-12",
         village_code=VILLAGE_A,
     )
-    clerk = _client(world, "village_clerk", "village_a")
+    clerk = world.client("village_clerk", "village_a")
     response = clerk.post(f"/rosters/{empty.pk}/prefill/", follow=True)
     page = response.content.decode()
     assert "上期（2026-11）本村没有该项目已审批的名册行，无可预填" in page

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from django.test import Client
+
 from yikatong.accounts.models import User
 from yikatong.accounts.roles import Role
 from yikatong.accounts.services import user_create
@@ -27,6 +29,12 @@ class World:
     def user(self, role: str, place: str = "county") -> User:
         """The user of a role in a place."""
         return self.users[(role, place)]
+
+    def client(self, role: str, place: str = "county") -> Client:
+        """A browser signed in as the user of a role in a place."""
+        client = Client()
+        client.force_login(self.user(role, place))
+        return client
 
 
 _PLACES = {"county": COUNTY, "a": TOWN_A, "b": TOWN_B, "village_a": VILLAGE_A, "village_b": VILLAGE_B}
