@@ -126,6 +126,19 @@ def test_simulated_return_round_trip_then_reissue(world: World, plan: Disburseme
     assert notices.count() == paid.count() == 3
     assert all("50.00" in n.text and "高龄津贴" in n.text for n in notices)
     assert AuditEvent.objects.filter(action="return.import").count() >= 2
+    # The plan's total is the sum of its lines, of its first-round batches, and of its lines by status.
+    from django.db.models import Sum
+
+    from yikatong.payments.selectors import plan_status_counts
+
+    plan.refresh_from_db()
+    lines = PlanLine.objects.filter(plan=plan, active=True)
+    assert plan.total_fen == lines.aggregate(s=Sum("amount_fen"))["s"] == 6 * 5000
+    first = PaymentBatch.objects.filter(plan=plan, round=1)
+    assert first.aggregate(s=Sum("total_fen"))["s"] == plan.total_fen
+    counts = plan_status_counts(plan)
+    assert sum(c["fen"] for c in counts.values()) == plan.total_fen
+    assert sum(c["count"] for c in counts.values()) == plan.line_count == 6
 
 
 def test_bank_operator_of_one_bank_cannot_import_for_another(world: World, plan: DisbursementPlan) -> None:
