@@ -12,6 +12,7 @@ from tests.checks.isolation_findings import CASES as FINDING_CASES
 from tests.checks.isolation_findings import EXEMPT as FINDING_EXEMPT
 from tests.checks.isolation_monitor import CASES as MONITOR_CASES
 from tests.checks.isolation_monitor import EXEMPT as MONITOR_EXEMPT
+from tests.disclosure import isolation_lookup
 from tests.notices import isolation_notices
 from tests.payments.isolation_payments import CASES as PAYMENT_CASES
 from tests.payments.isolation_payments import EXEMPT as PAYMENT_EXEMPT
@@ -413,6 +414,7 @@ EXEMPT = {
 }
 EXEMPT |= FINDING_EXEMPT | MONITOR_EXEMPT | PAYMENT_EXEMPT
 EXEMPT |= isolation_notices.EXEMPT
+EXEMPT |= isolation_lookup.EXEMPT
 
 
 @pytest.mark.parametrize("case", CASES, ids=lambda c: c.id)

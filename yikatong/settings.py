@@ -194,6 +194,16 @@ YIKATONG_SMS_STATUS_SECONDS = int(os.environ.get("YIKATONG_SMS_STATUS_SECONDS", 
 YIKATONG_SMS_DEMO_REFUSE_SUFFIX = os.environ.get("YIKATONG_SMS_DEMO_REFUSE_SUFFIX", "0000")
 YIKATONG_SMS_DEMO_UNDELIVERED_SUFFIX = os.environ.get("YIKATONG_SMS_DEMO_UNDELIVERED_SUFFIX", "9999")
 
+# 个人查询: attempts allowed per IP address and per ID number in each window (seconds), the shortest time a
+# refusal takes (so that no kind of refusal answers sooner), and how long a one-time code stays valid.
+YIKATONG_LOOKUP_IP_LIMIT = int(os.environ.get("YIKATONG_LOOKUP_IP_LIMIT", "30"))
+YIKATONG_LOOKUP_ID_LIMIT = int(os.environ.get("YIKATONG_LOOKUP_ID_LIMIT", "5"))
+YIKATONG_LOOKUP_WINDOW_SECONDS = int(os.environ.get("YIKATONG_LOOKUP_WINDOW_SECONDS", "900"))
+YIKATONG_LOOKUP_MIN_SECONDS = float(os.environ.get("YIKATONG_LOOKUP_MIN_SECONDS", "0.25"))
+YIKATONG_LOOKUP_CODE_SECONDS = int(os.environ.get("YIKATONG_LOOKUP_CODE_SECONDS", "600"))
+# Where the public portal is reached from outside: the board notices' QR codes open pages under it.
+YIKATONG_PUBLIC_BASE_URL = os.environ.get("YIKATONG_PUBLIC_BASE_URL", "http://localhost:8000").rstrip("/")
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

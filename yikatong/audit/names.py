@@ -99,6 +99,11 @@ ACTION_GROUPS: dict[str, dict[str, str]] = {
         "notice.requeue": gettext_noop("中断的告知短信重新排队"),
         "notice.retry": gettext_noop("重新发送告知短信"),
     },
+    gettext_noop("个人查询"): {
+        "lookup.query": gettext_noop("个人补贴查询"),
+        "lookup.code_send": gettext_noop("发送个人查询验证码"),
+        "lookup.code_check": gettext_noop("凭验证码个人查询"),
+    },
     gettext_noop("导出"): {
         "export.check_findings": gettext_noop("导出核查疑点清单"),
         "export.check_sample": gettext_noop("导出抽样核实清单"),
@@ -186,6 +191,9 @@ FIELD_NAMES: dict[str, str] = {
     "gave_up": gettext_noop("停止重试"),
     "delivered": gettext_noop("已送达"),
     "requeued": gettext_noop("重新排队"),
+    # personal lookups (个人查询)
+    "method": gettext_noop("查询方式"),
+    "result": gettext_noop("查询结果"),
 }
 
 # Where an event came from (core.context.ActorContext.channel).

@@ -1,4 +1,8 @@
-from django.urls import URLPattern, path  # noqa: F401
+from django.urls import path
+
+from yikatong.disclosure import lookup_views
 
 app_name = "public_lookup"
-urlpatterns: list[URLPattern] = []
+urlpatterns = [
+    path("", lookup_views.lookup_form, name="form"),
+]

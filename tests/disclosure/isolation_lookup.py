@@ -1,0 +1,5 @@
+"""Region isolation of the personal lookup, the ledger and the board notices: public routes, no staff rows."""
+
+EXEMPT = {
+    "public_lookup:form": "public: a person proves who they are, sees only their own payments",
+}
