@@ -664,6 +664,10 @@ def apply_return_lines(*, bank_id: int, rows: list[dict[str, Any]]) -> Applied:
             f"AND ({' OR '.join(moves)})",
             [timezone.now(), bank_id, *params],
         )
+    # A large return turns most of a batch from sent to paid: the time limits' and notices' joins on paid
+    # payments are planned from the statistics, which still say none is paid (bench/disbursement.py: a
+    # nested loop over 500,000 × 500,000 rows in the LATE check of the re-issue).
+    _fresh_statistics("payments_payment", changed)
     return Applied(
         lines=total, changed=changed, unchanged=matched - changed, unknown=total - matched, batches=batch_ids
     )
