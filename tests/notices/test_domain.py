@@ -6,8 +6,8 @@ import datetime as dt
 
 import pytest
 
+from yikatong.core.domain.template import DEFAULT_TEMPLATE, TemplateError, placeholders, render
 from yikatong.notices.domain import outbox
-from yikatong.notices.domain.template import DEFAULT_TEMPLATE, TemplateError, placeholders, render
 
 PARAMS = {
     "policy": "高龄津贴",

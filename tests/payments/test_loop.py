@@ -125,6 +125,10 @@ def test_simulated_return_round_trip_then_reissue(world: World, plan: Disburseme
     notices = Notification.objects.filter(dedup_key__in=[f"payment:{p.pk}" for p in paid])
     assert notices.count() == paid.count() == 3
     assert all("50.00" in n.text and "高龄津贴" in n.text for n in notices)
+    # …with every parameter a policy's template may name (policies/domain/notice.py), and no other.
+    from yikatong.policies.domain.notice import PAYMENT_NOTICE_PARAMS
+
+    assert all(set(n.params) == set(PAYMENT_NOTICE_PARAMS) for n in notices)
     assert AuditEvent.objects.filter(action="return.import").count() >= 2
     # The plan's total is the sum of its lines, of its first-round batches, and of its lines by status.
     from django.db.models import Sum

@@ -79,12 +79,23 @@ def test_a_department_cannot_draft_or_edit_for_another(world: World) -> None:
         ({"disclosure_days": 30}, "disclosure_days"),
         ({"share_central": Decimal(50), "share_county": Decimal(40)}, "share_county"),
         ({"min_age": 90, "max_age": 80}, "max_age"),
+        # A placeholder no payment notice fills would hold back every notice of the policy.
+        ({"bank_notice_template": "您的{policy}补贴{姓名}已发放"}, "bank_notice_template"),
+        ({"bank_notice_template": "您的{policy补贴已发放"}, "bank_notice_template"),
     ],
 )
 def test_rules_of_the_list_are_enforced(world: World, changes: dict[str, object], field: str) -> None:
     with pytest.raises(ValidationError) as err:
         _draft(world, **changes)
     assert field in err.value.message_dict
+
+
+def test_a_notice_template_with_the_payment_notices_parameters_is_taken(world: World) -> None:
+    version = _draft(
+        world,
+        bank_notice_template="【{signature}】{项目名称}{期间}{金额}元已于{日期}发放（{银行}，尾号{账号后四位}）",
+    )
+    assert "{账号后四位}" in version.bank_notice_template
 
 
 def test_published_versions_are_never_edited_and_a_change_is_a_new_version(world: World) -> None:

@@ -42,9 +42,9 @@ from django.utils import timezone
 from yikatong.accounts.permissions import authorize
 from yikatong.audit.services import audit_record
 from yikatong.core.crypto import key_ring
+from yikatong.core.domain.template import DEFAULT_TEMPLATE, TemplateError, render
 from yikatong.core.tables import execute, insert_frame, staging_table
 from yikatong.notices.domain import outbox
-from yikatong.notices.domain.template import DEFAULT_TEMPLATE, TemplateError, render
 from yikatong.notices.models import Notification
 
 PHONE_CONTEXT = "person.phone"

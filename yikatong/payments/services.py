@@ -906,7 +906,7 @@ def _notify_paid(batch_ids: list[int], *, user: Any) -> int:
     in the policy version's own notice template), into the outbox inside this transaction; the notices'
     worker sends them after commit. A payment already notified is never notified again."""
     from yikatong.core.tables import read_frame
-    from yikatong.notices.domain.template import DEFAULT_TEMPLATE
+    from yikatong.core.domain.template import DEFAULT_TEMPLATE
     from yikatong.notices.services import NoticeRow, notify
 
     marks = ", ".join(["%s"] * len(batch_ids))

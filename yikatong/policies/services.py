@@ -18,6 +18,7 @@ from yikatong.core.models import Department
 from yikatong.core.models import county as county_region
 from yikatong.core.restrict import AccessDenied, ensure_in_scope
 from yikatong.policies.domain import amount as domain
+from yikatong.policies.domain.notice import template_problem
 from yikatong.policies.models import Policy, PolicyVersion, RateBand, VersionStatus
 
 EDITABLE = frozenset({VersionStatus.DRAFT})
@@ -89,6 +90,9 @@ def _validate(data: dict[str, Any], bands: list[dict[str, Any]]) -> None:
         )
     except domain.InvalidStandard as exc:
         errors.setdefault("bands", str(exc))
+    problem = template_problem(str(data.get("bank_notice_template") or ""))
+    if problem:
+        errors["bank_notice_template"] = problem
     months = data.get("pay_months") or []
     if any(not (isinstance(m, int) and 1 <= m <= 12) for m in months):
         errors["pay_months"] = "发放月份应为1至12的整数"
