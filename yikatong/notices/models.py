@@ -29,7 +29,10 @@ class Notification(models.Model):
     person = models.ForeignKey(
         Person, on_delete=models.PROTECT, related_name="notifications", verbose_name=_("受益人")
     )
-    village = models.ForeignKey(Region, on_delete=models.PROTECT, related_name="+", verbose_name=_("村/社区"))
+    # Indexed by (village, queued_at) below; an index on village alone would only cost every notice's write.
+    village = models.ForeignKey(
+        Region, on_delete=models.PROTECT, related_name="+", verbose_name=_("村/社区"), db_index=False
+    )
     # The same context as the person's own phone, so a phone on file is copied without being decrypted.
     phone = EncryptedTextField(_("手机号"), blank=True, default="", context="person.phone")
     template_code = models.CharField(_("短信模板编号"), max_length=64)
@@ -38,7 +41,8 @@ class Notification(models.Model):
     text = models.TextField(_("短信内容"))
     source_kind = models.CharField(_("来源类型"), max_length=32)
     source_id = models.CharField(_("来源编号"), max_length=64)
-    dedup_key = models.CharField(_("去重键"), max_length=128, unique=True)
+    # Unique by a constraint (below), which on PostgreSQL adds no second, pattern-matching index.
+    dedup_key = models.CharField(_("去重键"), max_length=128)
     state = models.CharField(_("状态"), max_length=16, choices=STATES, default=outbox.QUEUED)
     attempts = models.PositiveSmallIntegerField(_("发送次数"), default=0)
     max_attempts = models.PositiveSmallIntegerField(_("最多发送次数"))
@@ -64,6 +68,7 @@ class Notification(models.Model):
             models.Index(fields=["village", "queued_at"], name="notice_village_time"),
         ]
         constraints = [
+            models.UniqueConstraint(fields=["dedup_key"], name="notice_dedup_key_unique"),
             models.CheckConstraint(condition=Q(state__in=list(outbox.LABELS)), name="notice_state_known"),
             models.CheckConstraint(
                 condition=Q(attempts__lte=F("max_attempts")), name="notice_attempts_capped"
