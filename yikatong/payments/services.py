@@ -904,10 +904,15 @@ def plan_reissue(*, user: Any, plan: DisbursementPlan) -> list[PaymentBatch]:
 def _notify_paid(batch_ids: list[int], *, user: Any) -> int:
     """One itemised notice per newly paid payment of the batches (policy, period, amount, pay date, bank,
     in the policy version's own notice template), into the outbox inside this transaction; the notices'
-    worker sends them after commit. A payment already notified is never notified again."""
-    from yikatong.core.tables import read_frame
+    worker sends them after commit. A payment already notified is never notified again. Set-based: the
+    texts are rendered per template with Polars (``notices.services.notify_frame``)."""
+    import polars as pl
+
+    from yikatong.core.crypto import key_ring
     from yikatong.core.domain.template import DEFAULT_TEMPLATE
-    from yikatong.notices.services import NoticeRow, notify
+    from yikatong.core.tables import read_frame
+    from yikatong.notices.services import notify_frame
+    from yikatong.policies.domain.notice import PAYMENT_NOTICE_PARAMS
 
     marks = ", ".join(["%s"] * len(batch_ids))
     frame = read_frame(
@@ -923,35 +928,37 @@ def _notify_paid(batch_ids: list[int], *, user: Any) -> int:
     )
     if not frame.height:
         return 0
-    from yikatong.core.crypto import key_ring
-
     accounts = key_ring().decrypt_many(frame["account_no"].to_list(), context="card.account_no")
-    rows = []
-    for row, account in zip(frame.iter_rows(named=True), accounts, strict=True):
-        day = str(row["settled_on"] or row["updated_at"])[:10]
-        amount = fen_to_yuan(int(row["amount_fen"]))
-        params = {
-            "policy": row["policy"],
-            "period": row["period"],
-            "amount": amount,
-            "date": day,
-            "bank": row["bank"],
-            # The names the policy list's own templates use (补贴政策清单 “银行短信模板”).
-            "项目名称": row["policy"],
-            "期间": row["period"],
-            "金额": amount,
-            "日期": day,
-            "银行": row["bank"],
-            "账号后四位": (account or "")[-4:],
-        }
-        rows.append(
-            NoticeRow(
-                person_id=int(row["person_id"]),
-                dedup_key=f"payment:{row['id']}",
-                params=params,
-                source_id=str(row["id"]),
-                template=row["template"] or DEFAULT_TEMPLATE,
-                region_code=str(row["village_id"]),
-            )
-        )
-    return notify(rows, user=user).inserted
+    fen = frame["amount_fen"].cast(pl.Int64)
+    # A handful of distinct amounts: each formatted once (元, two decimals, thousands separators).
+    yuan = {int(value): fen_to_yuan(int(value)) for value in fen.unique().to_list()}
+    frame = frame.with_columns(
+        pl.Series("last4", [(account or "")[-4:] for account in accounts], dtype=pl.Utf8),
+        fen.replace_strict(yuan, return_dtype=pl.Utf8).alias("amount"),
+        pl.coalesce(
+            pl.col("settled_on").cast(pl.Utf8).str.slice(0, 10),
+            pl.col("updated_at").cast(pl.Utf8).str.slice(0, 10),
+        ).alias("date"),
+    ).with_columns(
+        pl.col("id").cast(pl.Utf8).alias("source_id"),
+        pl.concat_str([pl.lit("payment:"), pl.col("id").cast(pl.Utf8)]).alias("dedup_key"),
+        pl.lit("payment").alias("source_kind"),
+        pl.when(pl.col("template").is_null() | (pl.col("template") == ""))
+        .then(pl.lit(DEFAULT_TEMPLATE))
+        .otherwise(pl.col("template"))
+        .alias("template"),
+        pl.col("village_id").cast(pl.Utf8),
+        pl.col("policy").cast(pl.Utf8),
+        pl.col("period").cast(pl.Utf8),
+        pl.col("bank").cast(pl.Utf8),
+    )
+    # The names the policy list's own templates use (补贴政策清单 “银行短信模板”) beside the English ones.
+    frame = frame.with_columns(
+        pl.col("policy").alias("项目名称"),
+        pl.col("period").alias("期间"),
+        pl.col("amount").alias("金额"),
+        pl.col("date").alias("日期"),
+        pl.col("bank").alias("银行"),
+        pl.col("last4").alias("账号后四位"),
+    )
+    return notify_frame(frame, params=PAYMENT_NOTICE_PARAMS, user=user).inserted

@@ -37,6 +37,20 @@ def _parsed(template: str) -> tuple[tuple[str, str | None], ...]:
     return tuple(parts)
 
 
+def pieces(template: str) -> tuple[tuple[str, str | None], ...]:
+    """The template as (literal text, parameter name or None) pieces, in order (refused if malformed)."""
+    return _parsed(template)
+
+
+def missing(template: str, names: set[str] | frozenset[str]) -> str:
+    """Why the template cannot be filled from parameters of these names ("" = it can)."""
+    absent = [name for _, name in _parsed(template) if name is not None and name not in names]
+    if absent:
+        listed = "、".join(f"{{{name}}}" for name in dict.fromkeys(absent))
+        return f"告知模板中的占位符 {listed} 没有对应的参数"
+    return ""
+
+
 def placeholders(template: str) -> list[str]:
     """The parameter names a template uses, in order of first use."""
     names = [name for _, name in _parsed(template) if name is not None]
@@ -46,8 +60,7 @@ def placeholders(template: str) -> list[str]:
 def render(template: str, params: Mapping[str, str]) -> str:
     """The template filled from the parameters; a placeholder without a parameter is refused."""
     parts = _parsed(template)
-    missing = [name for _, name in parts if name is not None and name not in params]
-    if missing:
-        listed = "、".join(f"{{{name}}}" for name in dict.fromkeys(missing))
-        raise TemplateError(f"告知模板中的占位符 {listed} 没有对应的参数")
+    problem = missing(template, frozenset(params))
+    if problem:
+        raise TemplateError(problem)
     return "".join(literal + (str(params[name]) if name is not None else "") for literal, name in parts)
