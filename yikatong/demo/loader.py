@@ -136,6 +136,9 @@ def load_demo_if_empty(*, data_dir: Path, persons: int, echo: Callable[[str], ob
         "11月公示期满待乡镇审核）…"
     )
     load_demo_rosters(deaths_file=county.files["deaths"], out_dir=out, clock=clock)
+    from yikatong.demo.lookup import write_lookup_examples
+
+    write_lookup_examples(out)
     from yikatong.demo.auditor import write_auditor_files
 
     write_auditor_files(out, out / "auditor")
