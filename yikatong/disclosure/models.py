@@ -121,3 +121,33 @@ class DisclosedLine(models.Model):
 
     def __str__(self) -> str:
         return f"{self.disclosure} {self.name_masked}"
+
+
+class Withdrawal(models.Model):
+    """撤回: a disclosed payment to be taken off the disclosure after a confirmed finding (核实不符).
+
+    It makes a correction due; the revision that withdraws the line applies it (nothing is changed here).
+    """
+
+    payment = models.ForeignKey(
+        Payment, on_delete=models.PROTECT, related_name="+", verbose_name=_("发放记录")
+    )
+    reason = models.CharField(_("撤回原因"), max_length=300)
+    # What confirmed it (a finding's or a complaint's number), for the auditor's trail.
+    source = models.CharField(_("依据"), max_length=64, blank=True)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    requested_at = models.DateTimeField(_("提出时间"), default=timezone.now)
+
+    scope = Scope(region="payment__line__village__code")
+    objects = RestrictedManager()
+
+    class Meta:
+        ordering = ["requested_at", "id"]
+        verbose_name = _("公开撤回")
+        verbose_name_plural = _("公开撤回")
+        constraints = [models.UniqueConstraint(fields=["payment"], name="one_withdrawal_per_payment")]
+
+    def __str__(self) -> str:
+        return f"撤回 {self.payment_id}"
