@@ -50,10 +50,17 @@ API_BODIES: dict[tuple[str, str], dict[str, Any]] = {
     ("POST", "/api/rosters"): {"policy_code": "ZZ", "period": "2026-10", "village_code": "232722100201"},
     ("POST", "/api/checks/findings/{finding_id}/settle"): {"outcome": "explained", "reason": "测试"},
     ("POST", "/api/checks/runs"): {"kind": "inflight", "period_from": "2026-10"},
+    ("POST", "/api/complaints/{complaint_id}/reply"): {"text": "测试"},
+    ("POST", "/api/complaints/{complaint_id}/ask-info"): {"text": "测试"},
+    ("POST", "/api/complaints/{complaint_id}/note"): {"text": "测试"},
+    ("POST", "/api/complaints/{complaint_id}/reassign"): {"department_code": "zz", "reason": "测试"},
+    ("POST", "/api/complaints/{complaint_id}/link"): {"payment_id": 1},
+    ("POST", "/api/complaints/{complaint_id}/close"): {"result": "not_true", "action_taken": "测试"},
     ("POST", "/api/audit/verify"): {},
     ("POST", "/api/plans"): {"policy_code": "ZZ", "period": "2026-10"},
     ("POST", "/api/plans/{plan_id}/submit"): {},
     ("POST", "/api/plans/{plan_id}/approve"): {"budget_line": "测试", "voucher_no": "ZZ-1"},
+    ("POST", "/api/payments/failed/fix-all"): {"note": "测试"},
 }
 # Required query parameters of API reads.
 API_QUERIES = {"/api/registry/persons/search": "?q=zz"}
@@ -126,6 +133,7 @@ def _api_url(path: str) -> str:
             finding_id=999_999,
             run_id=999_999,
             plan_id=999_999,
+            complaint_id=999_999,
         )
     )
 
@@ -191,6 +199,7 @@ def test_every_action_is_reachable_and_every_role_named_is_a_role() -> None:
         "import.view_all",
         "reference.admin",
         "rule.change",
+        "complaint.identity",
     }
     assert set(ACTIONS) - taken <= service_only, sorted(set(ACTIONS) - taken - service_only)
     for code, action in ACTIONS.items():

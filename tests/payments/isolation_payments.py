@@ -241,6 +241,9 @@ def _held(r: dict[str, Any]) -> PlanLine:
 
 
 EXEMPT = {
+    "payments:lines_fix_all": "acts on no row it is given, only on the failed lines of the user's own area "
+    "(an outsider's call fixes none of township A's: tests/payments/test_plans.py, the fix-all test)",
+    "api:payment_fix_all": "the API of payments:lines_fix_all (same service, same area rule)",
     "payments:bank_setups": "agent banks' file settings are county reference data (admin only)",
     "payments:bank_setup": "agent banks' file settings are county reference data (admin only)",
     "payments:plan_new": "a plan is built only inside the builder's own region"

@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.urls import reverse
 
 from tests.support.registry import banks, make_card
 from tests.support.rosters import approved, elders, publish_elderly_allowance
@@ -258,6 +259,41 @@ def test_failed_line_goes_to_hrss_then_is_reissued_with_a_new_end_to_end_id(paid
     assert second.account_no == "6228480099999999999"
     line.refresh_from_db()
     assert (line.status, line.attempts) == (LineStatus.WAITING, 2)
+
+
+def test_hrss_corrects_at_once_every_failed_line_whose_new_card_is_registered(paid_world: World) -> None:
+    plan = _approved_plan(paid_world)
+    batch = PaymentBatch.objects.get(plan=plan, bank__code="103")
+    _answer(batch, {0: (plans.FAILED, "AC04"), 1: (plans.FAILED, "AC04")})
+    renewed, waiting = PlanLine.objects.filter(plan=plan, status=LineStatus.FAILED).order_by("id")
+    hrss = paid_world.user("hrss")
+    # Nothing yet: both still hold the account their payment failed on.
+    assert services.lines_fix_all(user=hrss, note="已统一补办") == services.FixedAll(fixed=0, left=2)
+    assert not AuditEvent.objects.filter(action="payment.fix_all").exists()
+    SocialSecurityCard.objects.filter(person=renewed.person).update(status=CardStatus.CLOSED)
+    make_card(renewed.person, account="6228480099999999998", bank="103")
+    # The village's clerk is not who a card problem waits on; a note is required.
+    assert services.lines_fix_all(user=paid_world.user("village_clerk", "village_a"), note="x").fixed == 0
+    with pytest.raises(ValidationError):
+        services.lines_fix_all(user=hrss, note=" ")
+    # HRSS of another township fixes nothing of this one's (the lines of the user's own area only).
+    assert services.lines_fix_all(user=paid_world.user("hrss", "b"), note="已统一补办").fixed == 0
+    # On the screen: HRSS's 发放失败待处理 offers the one form, and it corrects the renewed line only.
+    page = paid_world.client("hrss").get(reverse("payments:failed"))
+    assert 'data-testid="fix-all"' in page.content.decode()
+    answer = paid_world.client("hrss").post(
+        reverse("payments:lines_fix_all"), {"note": "已统一补办"}, follow=True
+    )
+    assert "已更正 1 行" in answer.content.decode() and "仍有 1 行" in answer.content.decode()
+    renewed.refresh_from_db()
+    waiting.refresh_from_db()
+    assert (renewed.status, renewed.fixed_by, renewed.fix_note) == (LineStatus.READY, hrss, "已统一补办")
+    assert waiting.status == LineStatus.FAILED
+    event = AuditEvent.objects.get(action="payment.fix_all")
+    assert event.after["lines"] == [renewed.pk] and event.after["left"] == 1
+    (second,) = services.plan_reissue(user=paid_world.user("finance"), plan=plan)
+    assert second.count == 1
+    assert Payment.objects.get(line=renewed, attempt=2).account_no == "6228480099999999998"
 
 
 def test_attempts_are_capped_then_finance_decides(paid_world: World, settings: object) -> None:

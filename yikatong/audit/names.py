@@ -46,6 +46,7 @@ ACTION_GROUPS: dict[str, dict[str, str]] = {
         "return.duplicate": gettext_noop("重复导入银行回盘（未改变记录）"),
         "return.refused": gettext_noop("银行回盘未能导入"),
         "payment.fix": gettext_noop("更正发放失败的行"),
+        "payment.fix_all": gettext_noop("全部更正发放失败的行"),
         "payment.decide": gettext_noop("财政决定补发上限的行"),
         "bank.setup": gettext_noop("维护代发文件格式"),
         "export.simulated_returns": gettext_noop("写出模拟银行回盘文件（命令行）"),

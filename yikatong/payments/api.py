@@ -628,3 +628,23 @@ def payment_failed(request: HttpRequest, page: int = 1, page_size: int = 100) ->
             for line in found[start : start + page_size]
         ],
     )
+
+
+class FixAllIn(Schema):
+    note: str
+
+
+class FixAllOut(Schema):
+    fixed: int
+    left: int
+
+
+@router.post(
+    "/payments/failed/fix-all",
+    response=FixAllOut,
+    summary="全部更正：本角色待处理、现已可发放的失败行一次更正（受益人须有正常社保卡；账户问题须为新账户）",
+)
+@requires("payment.fix")
+def payment_fix_all(request: HttpRequest, payload: FixAllIn) -> FixAllOut:
+    done = services.lines_fix_all(user=request.user, note=payload.note)
+    return FixAllOut(fixed=done.fixed, left=done.left)

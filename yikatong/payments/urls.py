@@ -19,6 +19,7 @@ urlpatterns = [
     path("banks/<int:pk>/", views.bank_setup, name="bank_setup"),
     path("failed/", views.failed, name="failed"),
     path("failed/fix/", views.line_fix, name="line_fix"),
+    path("failed/fix-all/", views.lines_fix_all, name="lines_fix_all"),
     path("failed/decide/", views.line_decide, name="line_decide"),
     path("budgets/", views.budgets, name="budgets"),
     path("budgets/set/", views.budget_set, name="budget_set"),

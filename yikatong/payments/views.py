@@ -374,7 +374,12 @@ def failed(request: HttpRequest) -> HttpResponse:
     for line in lines:
         line.remedy = _(plans.remedy_for(line.reason_code).action)  # type: ignore[attr-defined]
         line.shown_name = shown(request.user, "name", line.person.name)  # type: ignore[attr-defined]
-    context = {"lines": lines, "may_decide": allowed(request.user, "payment.decide")}
+    role = getattr(request.user, "role", "")
+    context = {
+        "lines": lines,
+        "may_decide": allowed(request.user, "payment.decide"),
+        "may_fix_all": any(line.status == LineStatus.FAILED and line.remedy_role == role for line in lines),
+    }
     return render(request, "payments/failed.html", context)
 
 
@@ -389,6 +394,28 @@ def line_fix(request: HttpRequest) -> HttpResponse:
         show_refusal(request, exc)
     else:
         messages.success(request, _("已更正，等待财政局补发"))
+    return redirect("payments:failed")
+
+
+@login_required
+@requires("payment.fix")
+@require_POST
+def lines_fix_all(request: HttpRequest) -> HttpResponse:
+    """全部更正: every failed line waiting on the user that can now be paid, at once (HRSS after a county's
+    new cards are registered; finance for the banks' technical failures)."""
+    try:
+        done = services.lines_fix_all(user=request.user, note=str(request.POST.get("note", "")))
+    except ValidationError as exc:
+        show_refusal(request, exc)
+    else:
+        if done.fixed:
+            messages.success(
+                request,
+                _("已更正 %(fixed)s 行，等待财政局补发；仍有 %(left)s 行待处理")
+                % {"fixed": done.fixed, "left": done.left},
+            )
+        else:
+            messages.warning(request, _("没有可以更正的行：受益人须有正常状态的社保卡（账户问题须为新账户）"))
     return redirect("payments:failed")
 
 
