@@ -15,7 +15,8 @@ position, one batch per bank, one payment per line); each bank's file (ISO 20022
 the flat layout for the others: payments read and decrypted, written, validated, kept); the files marked
 sent; the simulated bank answering each batch (the bank's side, timed apart); each return imported
 (read, applied set-based, reconciled); HRSS's new cards for the closed ones (a cards import); every failed
-line corrected (``line_fix``, one call per line as a user clicks it); the re-issue (the checks again, the
+line corrected (``lines_fix_all``: HRSS's "全部更正" once the new cards are in, then finance's for the
+technical failures); the re-issue (the checks again, the
 new round's batches); and the new round's files, returns and imports. Between approval and the banks'
 answer the world changes: one card in a thousand of the plan's persons is closed (the bank answers AC04),
 and the simulator fails 0.2 % of payments for technical reasons (MS03).
@@ -358,14 +359,10 @@ def _run(_: str) -> None:
         path.write_text("\n".join(rows) + "\n", encoding="utf-8")
         batch = registry_import(kind="cards", path=path, user=hrss)
         s["rows"] = batch.inserted
-    with clock.step(
-        f"failed lines corrected (line_fix × {len(failed):,}, one call each)", kind="clicks"
-    ) as s:
-        for line in failed:
-            services.line_fix(
-                user=hrss if line.remedy_role == "hrss" else finance, line=line, note="已核实，重新发放"
-            )
-        s["rows"] = len(failed)
+    with clock.step(f"failed lines corrected (全部更正: HRSS, then finance; {len(failed):,} lines)") as s:
+        fixed = services.lines_fix_all(user=hrss, note="已统一补办社保卡").fixed
+        fixed += services.lines_fix_all(user=finance, note="银行技术原因，重新发放").fixed
+        s["rows"] = fixed
     with clock.step("re-issue (checks again, round 2 batches)") as s:
         second = services.plan_reissue(user=finance, plan=plan)
         s["rows"] = sum(b.count for b in second)
