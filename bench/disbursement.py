@@ -444,7 +444,7 @@ def _report(figures: dict[str, Any]) -> None:
     print()
     print(f"platform steps: {system:.1f} s (of which the checks {checks:.1f} s"
           f"{'' if figures['checks'] else ', the checks gate removed'}); "
-          f"line fixes one by one {clicks:.1f} s; the simulated banks {bank:.1f} s; "
+          f"{f'clicks {clicks:.1f} s; ' if clicks else ''}the simulated banks {bank:.1f} s; "
           f"the world's changes {world:.1f} s")  # fmt: skip
     total = system + clicks + bank
     print(f"end to end: {total:.1f} s (target < {TARGET_S:.0f} s), peak RSS {peak:,} MB "
