@@ -2,4 +2,6 @@
 
 EXEMPT = {
     "public_lookup:form": "public: a person proves who they are, sees only their own payments",
+    "public_lookup:code_send": "public: sends a code to the phone on file, shows nothing",
+    "public_lookup:code_check": "public: a person proves who they are by the code",
 }

@@ -17,9 +17,10 @@ from yikatong.registry.models import Person, SocialSecurityCard
 
 pytestmark = pytest.mark.django_db
 
-ID_NUMBER = re.compile(r"(?<![0-9])[1-9][0-9]{16}[0-9X](?![0-9])")
-ACCOUNT = re.compile(r"(?<![0-9*])[0-9]{12,19}(?![0-9X])")
-MOBILE = re.compile(r"(?<![0-9])1[3-9][0-9]{9}(?![0-9])")
+# Digit runs inside a longer token of letters and digits (a request id's hex) are no personal number.
+ID_NUMBER = re.compile(r"(?<![0-9A-Za-z])[1-9][0-9]{16}[0-9X](?![0-9A-Za-z])")
+ACCOUNT = re.compile(r"(?<![0-9A-Za-z*])[0-9]{12,19}(?![0-9A-Za-z])")
+MOBILE = re.compile(r"(?<![0-9A-Za-z])1[3-9][0-9]{9}(?![0-9A-Za-z])")
 
 
 def clear_data_in(text: str) -> list[str]:

@@ -351,12 +351,160 @@ def lookup_invalid(*, raw_id: str, ip: str, method: str) -> None:
 
 # --- 2. ID number and a one-time code to the phone on file -------------------------------------------------
 
+CODE_TEMPLATE = (
+    "【{signature}】您的个人补贴查询验证码为{code}，{minutes}分钟内有效。"
+    "请勿告知他人；如非本人操作，请忽略本短信。"
+)
+
 
 def new_code() -> str:
     """A six-digit one-time code."""
     return f"{secrets.randbelow(10**6):06d}"
 
 
-def code_expiry(now: datetime | None = None) -> datetime:
-    """When a code sent now stops working."""
-    return (now or timezone.now()) + timedelta(seconds=int(_setting("YIKATONG_LOOKUP_CODE_SECONDS", 600)))
+def _code_seconds() -> int:
+    return int(_setting("YIKATONG_LOOKUP_CODE_SECONDS", 600))
+
+
+def code_minutes() -> int:
+    """How many minutes a code stays valid."""
+    return max(1, _code_seconds() // 60)
+
+
+def _digest(kind: str, value: str) -> str:
+    """A keyed hash of a challenge or a code (the index key, bound to what it is)."""
+    return key_ring().blind_index(value, context=f"lookup.{kind}")
+
+
+@dataclass(frozen=True)
+class CodeRequest:
+    """What asking for a code came to: the challenge the next page carries (the same kind of answer whether
+    or not anybody was found), or THROTTLED."""
+
+    outcome: Outcome
+    challenge: str = ""
+
+
+def code_request(*, id_number: str, ip: str) -> CodeRequest:
+    """Send a one-time code to the phone on file for the ID number, if there is such a person with a phone;
+    answer alike either way."""
+    from yikatong.disclosure.lookup_models import LookupCode
+    from yikatong.notices.services import NoticeRow, notify
+
+    window = _window()
+    by_ip = throttle.hit(
+        IP_SCOPE, ip or "-", limit=int(_setting("YIKATONG_LOOKUP_IP_LIMIT", 30)), window=window
+    )
+    by_id = throttle.hit(
+        CODE_SCOPE, id_number, limit=int(_setting("YIKATONG_LOOKUP_CODE_LIMIT", 3)), window=window
+    )
+    if not (by_ip and by_id):
+        with transaction.atomic():
+            audit_record(
+                action="lookup.code_send",
+                **_recorded(id_number=id_number, method="code", result="throttled", found=None),
+            )
+        return CodeRequest(Outcome.THROTTLED)
+    with at_least(refusal_floor()):
+        id_bidx = key_ring().blind_index(id_number, context=ID_CONTEXT)
+        found = _person(id_bidx)
+        challenge = secrets.token_urlsafe(24)
+        code = new_code()
+        now = timezone.now()
+        with transaction.atomic():
+            row = LookupCode.objects.create(
+                challenge_hash=_digest("challenge", challenge),
+                person_id=found.person_id,
+                id_bidx=id_bidx,
+                code_hash=_digest("code", challenge + code),
+                created_at=now,
+                expires_at=now + timedelta(seconds=_code_seconds()),
+                max_attempts=int(_setting("YIKATONG_LOOKUP_CODE_ATTEMPTS", 5)),
+            )
+            result = "no_person"
+            if found.person_id is not None:
+                sent = notify(
+                    [
+                        NoticeRow(
+                            person_id=found.person_id,
+                            dedup_key=f"lookup-code:{row.pk}",
+                            params={"code": code, "minutes": str(code_minutes())},
+                            source_kind="lookup_code",
+                            source_id=str(row.pk),
+                            template=CODE_TEMPLATE,
+                            template_code=str(
+                                getattr(settings, "YIKATONG_SMS_LOOKUP_TEMPLATE_CODE", "YKT_LOOKUP_CODE")
+                            ),
+                        )
+                    ]
+                )
+                result = "no_phone" if sent.unsendable else "sent"
+            audit_record(
+                action="lookup.code_send",
+                **_recorded(id_number=id_number, method="code", result=result, found=found),
+            )
+    return CodeRequest(Outcome.FOUND, challenge)
+
+
+def code_check(*, challenge: str, code: str, ip: str) -> LookupResult:
+    """Prove the person by the code sent for a challenge (once, before it expires, within its tries)."""
+    from yikatong.disclosure.lookup_models import LookupCode
+
+    if not throttle.hit(
+        IP_SCOPE, ip or "-", limit=int(_setting("YIKATONG_LOOKUP_IP_LIMIT", 30)), window=_window()
+    ):
+        with transaction.atomic():
+            audit_record(
+                action="lookup.code_check",
+                **_recorded(id_number="", method="code", result="throttled", found=None),
+            )
+        return LookupResult(Outcome.THROTTLED)
+    with at_least(refusal_floor()):
+        now = timezone.now()
+        with transaction.atomic():
+            row = (
+                LookupCode.objects.select_for_update()
+                .filter(challenge_hash=_digest("challenge", challenge or "-"))
+                .first()
+            )
+            usable = (
+                row is not None
+                and row.used_at is None
+                and row.expires_at > now
+                and row.attempts < row.max_attempts
+            )
+            matches = _same(
+                _digest("code", (challenge or "") + (code or "").strip()), row.code_hash if row else "-"
+            )
+            if row is not None and row.used_at is None and row.attempts < row.max_attempts:
+                row.attempts += 1
+            proved = bool(usable and matches and row is not None and row.person_id is not None)
+            if row is not None:
+                if proved:
+                    row.used_at = now
+                row.save(update_fields=["attempts", "used_at"])
+            person = (
+                Person.objects.filter(pk=row.person_id).values_list("id_number", "village_id").first()
+                if row is not None and row.person_id
+                else None
+            )
+            id_number = person[0] if person else ""
+            found = _Found(row.person_id if row else None, "", person[1] if person else "", [])
+            if row is None:
+                result = "unknown_challenge"
+            elif proved:
+                result = "found"
+            elif row.person_id is None:
+                result = "no_person"
+            elif not usable:
+                result = "expired_or_used"
+            else:
+                result = "wrong_code"
+            audit_record(
+                action="lookup.code_check",
+                **_recorded(id_number=id_number, method="code", result=result, found=found),
+            )
+        if not proved or row is None or row.person_id is None:
+            return LookupResult(Outcome.REFUSED)
+        person_id, id_bidx = row.person_id, row.id_bidx
+    return LookupResult(Outcome.FOUND, answer_for(person_id, id_number, id_bidx))

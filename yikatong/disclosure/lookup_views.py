@@ -10,7 +10,7 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_http_methods, require_POST
 
 from yikatong.accounts.permissions import public
 from yikatong.core.idnumber import InvalidIdNumber, validate_id_number
@@ -37,6 +37,17 @@ class CardLookupForm(forms.Form):
         label=_("社保卡银行账号后四位"),
         regex=r"^\s*[0-9]{4}\s*$",
         error_messages={"invalid": _("请输入4位数字")},
+    )
+
+
+class CodeRequestForm(forms.Form):
+    id_number = IdNumberField(label=_("身份证号"), max_length=32)
+
+
+class CodeCheckForm(forms.Form):
+    challenge = forms.CharField(max_length=64)
+    code = forms.RegexField(
+        label=_("验证码"), regex=r"^\s*[0-9]{6}\s*$", error_messages={"invalid": _("请输入6位数字验证码")}
     )
 
 
@@ -82,3 +93,39 @@ def _result(request: HttpRequest, result: lookup.LookupResult) -> HttpResponse:
     if result.outcome == Outcome.REFUSED or result.answer is None:
         return _page(request, "disclosure/lookup.html", {"refused": True})
     return _page(request, "disclosure/lookup_answer.html", {"answer": result.answer})
+
+
+@public
+@never_cache
+@require_POST
+def code_send(request: HttpRequest) -> HttpResponse:
+    """Send a one-time code to the phone on file (the same page follows whether or not one was sent)."""
+    form = CodeRequestForm(request.POST)
+    ip = client_ip(request)
+    if not form.is_valid():
+        lookup.lookup_invalid(raw_id=request.POST.get("id_number", ""), ip=ip, method="code")
+        return _page(request, "disclosure/lookup.html", {"errors": _errors(form)})
+    asked = lookup.code_request(id_number=form.cleaned_data["id_number"], ip=ip)
+    if asked.outcome == Outcome.THROTTLED:
+        return _result(request, lookup.LookupResult(Outcome.THROTTLED))
+    return _page(request, "disclosure/lookup_code.html", _code_context(asked.challenge))
+
+
+def _code_context(challenge: str, **more: Any) -> dict[str, Any]:
+    return {"challenge": challenge, "minutes": lookup.code_minutes(), **more}
+
+
+@public
+@never_cache
+@require_POST
+def code_check(request: HttpRequest) -> HttpResponse:
+    """The lookup by the one-time code: the answer, or the code page again with the one refusal."""
+    form = CodeCheckForm(request.POST)
+    challenge = request.POST.get("challenge", "")[:64]
+    if not form.is_valid():
+        lookup.lookup_invalid(raw_id="", ip=client_ip(request), method="code")
+        return _page(request, "disclosure/lookup_code.html", _code_context(challenge, errors=_errors(form)))
+    result = lookup.code_check(challenge=challenge, code=form.cleaned_data["code"], ip=client_ip(request))
+    if result.outcome == Outcome.REFUSED:
+        return _page(request, "disclosure/lookup_code.html", _code_context(challenge, refused=True))
+    return _result(request, result)
