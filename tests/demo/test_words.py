@@ -50,6 +50,8 @@ LATIN_ALLOWED = {
     "CSV", "Excel", "xlsx", "xls", "csv", "API", "PDF", "JSON", "UTF", "GBK", "ISO", "SHA", "HTTP", "URL",
     "ID", "MB", "KB", "CNAPS", "WPS", "Chromium", "PostgreSQL", "SQLite", "yikatong", "English", "Token",
     "token", "Bearer", "QR", "Q1", "Q2", "Q3", "Q4", "TLS", "IP", "AM", "PM", "SHA-256",
+    # the text encodings banks name their files by
+    "GB18030", "UTF-8",
     # ISO 20022 message names, as banks and finance call the files
     "pain.001", "pain.001.001.09", "pain.002", "camt.054", "pacs.004", "EndToEndId",
 }  # fmt: skip

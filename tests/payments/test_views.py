@@ -149,3 +149,54 @@ def test_admin_edits_a_bank_layout_with_a_preview(world: World) -> None:
     assert saved.status_code == 302
     assert BankSetup.objects.get(bank=bank).layout_name == name
     assert world.client("finance").get(url).status_code == 403
+
+
+@pytest.mark.parametrize("name", ["ready-0", "ready-1"])
+def test_a_layout_read_into_the_form_and_back_is_the_same_layout(name: str) -> None:
+    from yikatong.payments import setup
+    from yikatong.payments.domain import flatfile
+
+    layout = list(flatfile.READY_LAYOUTS.values())[int(name[-1])]
+    assert setup.layout_from_form(setup.form_values(layout)) == layout.to_dict()
+
+
+def test_admin_edits_a_bank_layout_field_by_field(world: World) -> None:
+    from yikatong.payments import setup
+    from yikatong.payments.domain import flatfile
+
+    banks()
+    load_bank_setups()
+    bank = BankSetup.objects.select_related("bank").filter(bank__file_format="flat").first().bank
+    url = reverse("payments:bank_setup", args=[bank.pk])
+    client = world.client("admin")
+    page = client.get(url).content.decode()
+    assert 'data-testid="layout-details"' in page and 'name="details-0-field"' in page
+    # Start from the fixed-width ready layout, make the amounts 分 and add a column, preview, save.
+    fixed = next(layout for layout in flatfile.READY_LAYOUTS.values() if layout.style == "fixed")
+    values = setup.form_values(fixed)
+    loaded = client.post(url, {"mode": "fields", "load": "1", "layout_name": fixed.name, "cnaps": "1"})
+    assert f'value="{values["details-0-width"]}"' in loaded.content.decode()
+    n = len(fixed.details)
+    added = next(f for f in ("id_type", "id_number", "batch", "date") if f not in {c.field for c in fixed.details})
+    changed = {
+        **values,
+        "mode": "fields",
+        "cnaps": "103272700011",
+        "unit_code": "TH1",
+        "amount_unit": "fen",
+        f"details-{n}-field": added,
+        f"details-{n}-width": "20",
+        f"details-{n}-pad": " ",
+        f"details-{n}-pad_side": "right",
+        f"details-{n}-value": "",
+    }
+    preview = client.post(url, {**changed, "preview": "1"}).content.decode()
+    assert 'data-testid="layout-preview"' in preview and "message error" not in preview
+    saved = client.post(url, changed)
+    assert saved.status_code == 302
+    kept = BankSetup.objects.get(bank=bank).layout
+    assert kept["amount_unit"] == "fen" and kept["details"][-1]["field"] == added
+    assert kept["details"][-1]["width"] == 20
+    # A width that is not a number is named, and what was typed stays on the page.
+    bad = client.post(url, {**changed, f"details-{n}-width": "二十"}).content.decode()
+    assert "长度应为整数" in bad and 'value="二十"' in bad

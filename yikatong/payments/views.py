@@ -16,7 +16,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, gettext_noop, pgettext
 from django.views.decorators.http import require_POST
 
 from yikatong.accounts.permissions import allowed, authorize, requires, requires_one_of, shown
@@ -26,7 +26,7 @@ from yikatong.core.money import InvalidAmount, yuan_to_fen
 from yikatong.core.web import posted_id, show_refusal
 from yikatong.payments import files, returns, selectors, services, simulator
 from yikatong.payments import setup as services_setup
-from yikatong.payments.domain import flatfile, plans
+from yikatong.payments.domain import flatfile, layouts, plans
 from yikatong.payments.models import (
     BankSetup,
     BatchState,
@@ -521,6 +521,58 @@ def bank_setups(request: HttpRequest) -> HttpResponse:
     return render(request, "payments/bank_setups.html", {"banks": rows})
 
 
+def _rows_of(values: dict[str, str], prefix: str, keys: tuple[str, ...]) -> list[dict[str, Any]]:
+    """A table's rows on the layout form, with its spare empty rows."""
+    try:
+        count = max(0, min(int(values.get(f"{prefix}-rows", "0") or 0), 200))
+    except ValueError:
+        count = 0
+    count = max(count, services_setup.SPARE_ROWS)
+    return [
+        {"index": index, **{key: values.get(f"{prefix}-{index}-{key}", "") for key in keys}}
+        for index in range(count)
+    ]
+
+
+def _layout_tables(values: dict[str, str]) -> list[dict[str, Any]]:
+    labels = dict(services_setup.FORM_TABLE_LABELS)
+    return [
+        {
+            "prefix": prefix,
+            "label": _(labels[prefix]),
+            "fields": [
+                (key, pgettext(layouts.FIELD_CONTEXT, label))
+                for key, label in layouts.FIELD_LABELS.items()
+                if key in allowed_fields
+            ],
+            "rows": _rows_of(values, prefix, ("field", "width", "pad", "pad_side", "value")),
+        }
+        for prefix, _path, allowed_fields in services_setup.COLUMN_TABLES
+    ]
+
+
+LINE_ENDING_LABELS = {"\r\n": gettext_noop("回车加换行"), "\n": gettext_noop("仅换行")}
+DATE_FORMAT_LABELS = {
+    "YYYYMMDD": gettext_noop("年月日连写（20261002）"),
+    "YYYY-MM-DD": gettext_noop("年-月-日（2026-10-02）"),
+    "YYYY/MM/DD": gettext_noop("年/月/日（2026/10/02）"),
+}
+
+
+def _layout_choices() -> dict[str, list[tuple[str, str]]]:
+    """The layout form's choices, translated."""
+    return {
+        "encoding": [(key, key) for key in layouts.ENCODINGS],
+        "style": [(key, _(label)) for key, label in layouts.STYLES.items()],
+        "separator": [(key, _(label)) for key, label in layouts.SEPARATORS.items()],
+        "line_ending": [(key, _(LINE_ENDING_LABELS[key])) for key in layouts.LINE_ENDINGS],
+        "amount_unit": [(key, _(label)) for key, label in layouts.AMOUNT_UNITS.items()],
+        "date_format": [(key, _(DATE_FORMAT_LABELS[key])) for key in layouts.DATE_FORMATS],
+        "position": [(key, _(label)) for key, label in layouts.POSITIONS.items()],
+        "pad_side": [(key, _(label)) for key, label in layouts.PAD_SIDES.items()],
+    }
+
+
 @login_required
 @requires("bank.setup")
 def bank_setup(request: HttpRequest, pk: int) -> HttpResponse:
@@ -531,17 +583,25 @@ def bank_setup(request: HttpRequest, pk: int) -> HttpResponse:
         raise Http404 from exc
     setup = BankSetup.objects.filter(bank=bank).first()
     posted = request.POST if request.method == "POST" else None
+    # The page's main form edits the layout field by field (mode "fields"); the JSON stays for the advanced.
+    mode = str(posted.get("mode", "json")) if posted is not None else "fields"
+    loading = posted is not None and "load" in posted
     errors: list[str] = []
     layout_text = ""
-    if posted is not None:
-        layout_text = str(posted.get("layout", ""))
+    if posted is not None and not loading:
         try:
+            if mode == "fields":
+                layout_text = json.dumps(
+                    services_setup.layout_from_form(posted), ensure_ascii=False, indent=2
+                )
+            else:
+                layout_text = str(posted.get("layout", ""))
             setup = services_setup.bank_setup_save(
                 user=request.user,
                 bank=bank,
                 cnaps=str(posted.get("cnaps", "")),
                 unit_code=str(posted.get("unit_code", "")),
-                layout_name=str(posted.get("layout_name", "")),
+                layout_name=str(posted.get("layout_name", "")) if mode != "fields" else "",
                 layout_json=layout_text,
                 preview_only="preview" in posted,
             )
@@ -551,7 +611,17 @@ def bank_setup(request: HttpRequest, pk: int) -> HttpResponse:
             if "preview" not in posted:
                 messages.success(request, _("代发文件格式已保存"))
                 return redirect("payments:bank_setup", pk=bank.pk)
-    current = services_setup.layout_for(setup, posted)
+    if loading:
+        current = flatfile.READY_LAYOUTS.get(str(posted.get("layout_name", "")))  # type: ignore[union-attr]
+    elif posted is not None and mode == "fields":
+        current = services_setup.layout_for(setup, {"layout": layout_text}) if layout_text else None
+    else:
+        current = services_setup.layout_for(setup, posted)
+    # As typed when the fields did not make a layout; else the layout's own values.
+    if posted is not None and mode == "fields" and not loading and (errors or current is None):
+        values: dict[str, str] = {key: str(value) for key, value in posted.items()}
+    else:
+        values = services_setup.form_values(current) if current else {}
     context: dict[str, Any] = {
         "bank": bank,
         "setup": setup,
@@ -561,5 +631,9 @@ def bank_setup(request: HttpRequest, pk: int) -> HttpResponse:
         or (json.dumps(current.to_dict(), ensure_ascii=False, indent=2) if current else ""),
         "preview": services_setup.preview_text(current) if current and not errors else "",
         "posted": posted or {},
+        "values": values,
+        "tables": _layout_tables(values),
+        "reasons": _rows_of(values, "reason", ("text", "code")),
+        "choices": _layout_choices(),
     }
     return render(request, "payments/bank_setup.html", context)
