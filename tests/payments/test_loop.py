@@ -236,3 +236,28 @@ def test_payments_not_notified_in_time_are_late(world: World, plan: Disbursement
     check_run(line_set=LineSet(periods=("2026-10",), states=("approved",)), user=world.user("finance"))
     late = Finding.objects.filter(rule="LATE", detail__contains="发放后逐项告知受益人")
     assert late.exists() and "至今未完成" in late.first().detail
+
+
+def test_an_empty_failure_file_is_refused_saying_how_to_name_its_batch(
+    world: World, plan: DisbursementPlan
+) -> None:
+    batch = PaymentBatch.objects.get(plan=plan, bank__code="103")
+    SocialSecurityCard.objects.update(status=CardStatus.ACTIVE)  # every card pays: no failure line at all
+    files.batch_file(batch=batch, user=world.user("finance"))
+    produced = {p.kind: p for p in simulator.simulate(batch, technical_share=0)}
+    empty = produced["failure"]
+    operator = world.user("bank_operator")
+    kept = returns.return_import(
+        user=operator, data=empty.data, file_name=empty.name, bank=batch.bank, kind="failure"
+    )
+    assert kept.state == ReturnState.REFUSED and "--batch" in kept.message and "没有明细行" in kept.message
+    # Named by its batch (the batch page's upload, or --batch), the same file is taken: nothing failed.
+    named = returns.return_import(
+        user=world.user("bank_operator"),
+        data=empty.data,
+        file_name=empty.name,
+        bank=batch.bank,
+        kind="failure",
+        batch=batch,
+    )
+    assert named.state == ReturnState.APPLIED and named.changed == 0

@@ -133,7 +133,12 @@ def return_import(
                 kind=returned.kind,
                 state=ReturnState.REFUSED,
                 message_id=returned.message_id[:128],
-                message="回盘中的报文标识和交易流水号都对不上本行的任何发放批次，未导入",
+                message=(
+                    "回盘中没有明细行（如没有失败笔数的失败文件），无法判断所答的发放批次，未导入："
+                    "请在该批次的页面上传，或在命令行加 --batch 批次编号"
+                    if not returned.lines
+                    else "回盘中的报文标识和交易流水号都对不上本行的任何发放批次，未导入"
+                ),
                 lines=len(returned.lines),
                 **base,
             )
