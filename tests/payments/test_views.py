@@ -177,7 +177,8 @@ def test_admin_edits_a_bank_layout_field_by_field(world: World) -> None:
     loaded = client.post(url, {"mode": "fields", "load": "1", "layout_name": fixed.name, "cnaps": "1"})
     assert f'value="{values["details-0-width"]}"' in loaded.content.decode()
     n = len(fixed.details)
-    added = next(f for f in ("id_type", "id_number", "batch", "date") if f not in {c.field for c in fixed.details})
+    present = {column.field for column in fixed.details}
+    added = next(f for f in ("id_type", "id_number", "batch", "date") if f not in present)
     changed = {
         **values,
         "mode": "fields",
