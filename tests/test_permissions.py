@@ -56,11 +56,23 @@ API_BODIES: dict[tuple[str, str], dict[str, Any]] = {
     ("POST", "/api/complaints/{complaint_id}/reassign"): {"department_code": "zz", "reason": "测试"},
     ("POST", "/api/complaints/{complaint_id}/link"): {"payment_id": 1},
     ("POST", "/api/complaints/{complaint_id}/close"): {"result": "not_true", "action_taken": "测试"},
+    ("POST", "/api/disclosure/approve"): {
+        "policy_id": 1,
+        "period": "2026-10",
+        "village_code": "232722100201",
+    },
     ("POST", "/api/audit/verify"): {},
     ("POST", "/api/plans"): {"policy_code": "ZZ", "period": "2026-10"},
     ("POST", "/api/plans/{plan_id}/submit"): {},
     ("POST", "/api/plans/{plan_id}/approve"): {"budget_line": "测试", "voucher_no": "ZZ-1"},
     ("POST", "/api/payments/failed/fix-all"): {"note": "测试"},
+    ("POST", "/api/sharing/tokens"): {
+        "department_code": "mzj",
+        "region_code": "232722000000",
+        "name": "测试",
+        "expires_at": "2027-01-01T00:00:00+08:00",
+    },
+    ("POST", "/api/sharing/tokens/{token_id}/revoke"): {},
 }
 # Required query parameters of API reads.
 API_QUERIES = {"/api/registry/persons/search": "?q=zz"}
@@ -134,6 +146,10 @@ def _api_url(path: str) -> str:
             run_id=999_999,
             plan_id=999_999,
             complaint_id=999_999,
+            token_id=999_999,
+            policy_id=999_999,
+            period="2026-10",
+            village_code="232722100201",
         )
     )
 
@@ -216,7 +232,9 @@ def test_roles_without_the_action_are_refused(world: World, route: Route) -> Non
         response = _send(client, route)
         assert response.status_code == 403, f"{route.id}: {role} got {response.status_code}"
         body = response.content.decode()
-        assert ACTIONS[route.action].refusal_zh() in (response.json()["detail"] if route.api else body), role
+        assert ACTIONS[route.action].refusal_zh() in (
+            response.json()["message"]["zh"] if route.api else body
+        ), role
     # The positive control: a role that holds the action is not refused by the table.
     holder = sorted(ACTIONS[route.action].roles)[0]
     client = Client()

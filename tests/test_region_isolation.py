@@ -12,10 +12,12 @@ from tests.checks.isolation_findings import CASES as FINDING_CASES
 from tests.checks.isolation_findings import EXEMPT as FINDING_EXEMPT
 from tests.checks.isolation_monitor import CASES as MONITOR_CASES
 from tests.checks.isolation_monitor import EXEMPT as MONITOR_EXEMPT
-from tests.disclosure import isolation_lookup
+from tests.complaints import isolation_complaints
+from tests.disclosure import isolation_disclosure, isolation_lookup
 from tests.notices import isolation_notices
 from tests.payments.isolation_payments import CASES as PAYMENT_CASES
 from tests.payments.isolation_payments import EXEMPT as PAYMENT_EXEMPT
+from tests.sharing.isolation_sharing import EXEMPT as SHARING_EXEMPT
 from tests.support.isolation import Case, Target, all_route_names, assert_isolated, url
 from tests.support.registry import make_card, make_person
 from tests.support.rosters import publish_elderly_allowance
@@ -371,6 +373,8 @@ CASES = [
 # The checks app keeps its cases beside its own tests.
 CASES += FINDING_CASES + MONITOR_CASES + PAYMENT_CASES
 CASES += isolation_notices.CASES
+CASES += isolation_complaints.CASES
+CASES += isolation_disclosure.CASES
 
 # Endpoints that show or touch no region's rows, and why.
 EXEMPT = {
@@ -412,9 +416,11 @@ EXEMPT = {
     "api:openapi-view": "API docs page",
     "api:api-root": "API index",
 }
-EXEMPT |= FINDING_EXEMPT | MONITOR_EXEMPT | PAYMENT_EXEMPT
+EXEMPT |= FINDING_EXEMPT | MONITOR_EXEMPT | PAYMENT_EXEMPT | SHARING_EXEMPT
 EXEMPT |= isolation_notices.EXEMPT
 EXEMPT |= isolation_lookup.EXEMPT
+EXEMPT |= isolation_disclosure.EXEMPT
+EXEMPT |= isolation_complaints.EXEMPT
 
 
 @pytest.mark.parametrize("case", CASES, ids=lambda c: c.id)

@@ -31,6 +31,7 @@ from yikatong.accounts.models import User
 from yikatong.audit.models import AuditEvent
 from yikatong.checks.engine.catalogue import CATALOGUE
 from yikatong.checks.models import Finding
+from yikatong.complaints.models import Complaint, ComplaintEvent
 from yikatong.core.models import Department, Region
 from yikatong.demo.loader import DEMO_USERS, load_demo_if_empty
 from yikatong.policies.models import Policy, PolicyVersion
@@ -151,6 +152,7 @@ def _data_words() -> tuple[set[str], list[str]]:
     codes = set(Policy.objects.values_list("code", flat=True))
     codes |= {u.username for u in User.objects.all()}
     codes |= set(AgentBank.objects.values_list("code", flat=True))
+    codes |= set(Complaint.objects.values_list("number", flat=True))
     names: set[str] = set()
     for model, fields in (
         (Region, ("name",)),
@@ -195,6 +197,8 @@ TYPED: tuple[tuple[type[Model], tuple[str, ...]], ...] = (
     (CardChange, ("reason",)),
     (Finding, ("detail", "settle_reason")),
     (AuditEvent, ("object_repr",)),
+    (Complaint, ("text", "action_taken", "about_person")),
+    (ComplaintEvent, ("text",)),
 )
 
 

@@ -79,6 +79,15 @@ ACTIONS: dict[str, Action] = _actions(
     Action("staff.create", "新建工作人员账号", frozenset({ADMIN}), writes=True),
     Action("token.manage", "管理本人的API令牌", STAFF, OWN, writes=True),
     Action("token.manage_others", "为他人签发、吊销API令牌", frozenset({ADMIN}), writes=True),
+    # --- the data-sharing API (数据共享) --------------------------------------------------------------
+    Action("changes.view", "读取变更订阅", NOT_BANKS, REGION_DEPT),
+    Action(
+        "sharing.disclosure_status",
+        "获取补贴发放公开状态",
+        frozenset({DEPT, FINANCE, AUDITOR, ADMIN, DISCLOSURE}),
+        REGION_DEPT,
+    ),
+    Action("sharing.status", "查看数据共享状态", frozenset({FINANCE, AUDITOR, ADMIN})),
     Action("reference.admin", "维护区划、部门等参考数据（管理后台）", frozenset({ADMIN}), writes=True),
     # --- the audit log and background tasks ---------------------------------------------------------------
     Action(
@@ -178,6 +187,40 @@ ACTIONS: dict[str, Action] = _actions(
     Action("payment.reissue", "补发已更正的行", frozenset({FINANCE}), writes=True),
     Action("notice.view", "查看逐项告知短信", frozenset({FINANCE, AUDITOR, ADMIN, HRSS})),
     Action("notice.retry", "重新发送失败的告知短信", frozenset({FINANCE, ADMIN}), writes=True),
+    # --- complaints and reports (投诉举报) -----------------------------------------------------------
+    Action("complaint.view", "查看投诉举报", WATCHERS, REGION_DEPT),
+    Action(
+        "complaint.handle",
+        "办理投诉举报（答复、要求补充材料、转办、办结）",
+        frozenset({DEPT, TOWNSHIP}),
+        "本人区划及下级；只限本部门承办的",
+        writes=True,
+        refusal="投诉举报由承办部门（业务主管部门或乡镇人民政府）办理",
+    ),
+    Action(
+        "complaint.identity",
+        "查看投诉举报人身份",
+        frozenset({DEPT, TOWNSHIP, AUDITOR}),
+        "承办部门承办的；审计人员本人区划及下级",
+    ),
+    Action(
+        "complaint.attachment",
+        "查看投诉举报附件",
+        frozenset({DEPT, TOWNSHIP, AUDITOR}),
+        "承办部门承办的；审计人员本人区划及下级",
+    ),
+    # --- disclosure (补贴发放公开) ---------------------------------------------------------------------
+    Action(
+        "disclosure.view", "查看待公开和已公开的补贴发放", frozenset({DISCLOSURE, AUDITOR, FINANCE, ADMIN})
+    ),
+    Action("disclosure.approve", "审核公开补贴发放（含更正）", frozenset({DISCLOSURE}), writes=True),
+    Action(
+        "disclosure.withdraw",
+        "核实不符后撤回已公开的发放",
+        frozenset({DISCLOSURE, DEPT, TOWNSHIP}),
+        REGION_DEPT,
+        writes=True,
+    ),
     Action("rule.view", "查看核查规则设置", WATCHERS, ALL_ROWS),
     Action(
         "rule.change",
@@ -225,10 +268,17 @@ MENU: tuple[MenuItem, ...] = (
     MenuItem(gettext_noop("核查批次"), "checks:runs", "checkrun.view", gettext_noop("核查监控")),
     MenuItem(gettext_noop("事后专项核查"), "checks:posthoc", "posthoc.run", gettext_noop("核查监控")),
     MenuItem(gettext_noop("核查规则设置"), "checks:rules", "rule.view", gettext_noop("核查监控")),
+    MenuItem(gettext_noop("投诉举报"), "complaints:list", "complaint.view", gettext_noop("监督")),
+    MenuItem(gettext_noop("待公开"), "disclosure:queue", "disclosure.view", gettext_noop("政务公开")),
+    MenuItem(gettext_noop("已公开"), "disclosure:list", "disclosure.view", gettext_noop("政务公开")),
     MenuItem(gettext_noop("审计日志"), "audit:events", "auditlog.view", gettext_noop("监督")),
     MenuItem(gettext_noop("行政区划"), "workbench:regions", "region.view", gettext_noop("基础数据")),
     MenuItem(gettext_noop("工作人员"), "accounts:staff", "staff.view", gettext_noop("基础数据")),
     MenuItem(gettext_noop("API令牌"), "accounts:tokens", "token.manage", gettext_noop("数据共享")),
+    MenuItem(
+        gettext_noop("部门数据共享令牌"), "sharing:tokens", "token.manage_others", gettext_noop("数据共享")
+    ),
+    MenuItem(gettext_noop("数据共享状态"), "sharing:status", "sharing.status", gettext_noop("数据共享")),
 )
 
 # Who needs which personal data in clear to do their work; everyone else sees it masked.

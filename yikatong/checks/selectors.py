@@ -10,7 +10,7 @@ from django.utils.translation import gettext
 
 from yikatong.accounts.models import User
 from yikatong.audit.models import AuditEvent
-from yikatong.checks.engine.catalogue import CATALOGUE, SEVERITY_ZH
+from yikatong.checks.engine.catalogue import CATALOGUE, OUTSIDE_RULES, SEVERITY_ZH
 from yikatong.checks.models import CheckRun, Finding, FindingState, RuleSetting, RunKind
 from yikatong.checks.platform import IN_FLIGHT, LineSet
 from yikatong.core.models import Region, subtree_prefix
@@ -65,6 +65,7 @@ def _labelled(findings: QuerySet[Finding]) -> QuerySet[Finding]:
     return findings.annotate(
         rule_title=Case(
             *[When(rule=code, then=Value(gettext(rule.title_zh))) for code, rule in CATALOGUE.items()],
+            *[When(rule=code, then=Value(gettext(title))) for code, title in OUTSIDE_RULES.items()],
             default=F("rule"),
             output_field=CharField(),
         ),

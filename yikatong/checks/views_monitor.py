@@ -13,6 +13,7 @@ from yikatong.accounts.permissions import requires
 from yikatong.checks import charts
 from yikatong.checks.monitor import Overview, monitor_overview
 from yikatong.checks.monitor.payments import payment_figures
+from yikatong.checks.monitor.sections import drawn_sections
 from yikatong.core.money import fen_to_yuan
 
 DRILL_ANCHOR = "#drill"
@@ -79,5 +80,6 @@ def monitor(request: HttpRequest) -> HttpResponse:
         "township_chart": _township_chart(overview),
         "findings_chart": _findings_chart(overview),
         "pay": payment_figures(user=request.user, filters=overview.filters),
+        "sections": drawn_sections(request.user, overview.filters),
     }
     return render(request, "checks/monitor.html", context)

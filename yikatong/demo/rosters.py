@@ -29,6 +29,7 @@ from yikatong.checks.platform import LineSet
 from yikatong.checks.services import check_roster, check_run, finding_settle, sample_draw
 from yikatong.core.periods import Period
 from yikatong.demo.clock import StoryClock
+from yikatong.demo.complaints import load_demo_complaints
 from yikatong.demo.payments import september_paid, tafeng_october
 from yikatong.registry.imports import registry_import
 from yikatong.registry.models import CardStatus, Person, SocialSecurityCard
@@ -151,6 +152,8 @@ def load_demo_rosters(*, deaths_file: Path, out_dir: Path, clock: StoryClock | N
     # in the October plan that waits for finance (demo/payments.py).
     september_paid(clock)
     tafeng_october(clock)
+    # A complaint about the late September payment answered, and a report past its deadline (投诉举报).
+    load_demo_complaints(clock)
 
     # 新建村 October: a newcomer registered, declared 25 days ago; the township finished 14 days ago, so
     # 民政局's 10 days ran out 4 days ago: the monitoring page shows it overdue (LATE).

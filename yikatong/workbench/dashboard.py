@@ -21,6 +21,7 @@ from yikatong.accounts.models import User
 from yikatong.accounts.permissions import allowed
 from yikatong.audit.models import AuditEvent
 from yikatong.checks.models import Finding, FindingState
+from yikatong.complaints.selectors import todo_for
 from yikatong.policies.models import Policy, PolicyVersion, VersionStatus
 from yikatong.registry.models import CardStatus, Person, SocialSecurityCard
 from yikatong.registry.selectors import import_batches_visible
@@ -48,6 +49,13 @@ def _todo(user: Any) -> Tile:
     overdue = sum(1 for item in items if item.overdue)
     note = _("其中已超期 %(n)s 项") % {"n": overdue} if overdue else _("均未超期")
     return Tile("todo", _("待我办理"), len(items), reverse("rosters:todo"), note, alert=overdue > 0)
+
+
+def _complaints(user: Any) -> Tile:
+    todo = todo_for(user)
+    note = _("其中已超期 %(n)s 件") % {"n": todo.overdue} if todo.overdue else _("均未超期")
+    url = reverse("complaints:list") + "?show=mine"
+    return Tile("complaints", _("待办投诉举报"), todo.open, url, note, alert=todo.overdue > 0)
 
 
 def _rosters(user: Any) -> Tile:
@@ -145,6 +153,7 @@ def _staff(user: Any) -> Tile:
 # Each tile, and the action a user must be allowed to see it (and the list it links to).
 TILES = (
     ("roster.todo", _todo),
+    ("complaint.handle", _complaints),
     ("roster.view", _rosters),
     ("finding.view", _findings),
     ("policy.draft", _policies),

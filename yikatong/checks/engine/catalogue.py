@@ -132,3 +132,13 @@ CATALOGUE: dict[str, Rule] = dict(
 )
 
 BLOCKING = frozenset(code for code, rule in CATALOGUE.items() if rule.blocking)
+
+# Codes of findings that other parts of the platform open, not the engine (a complaint found true about a
+# line); the pages name them like the catalogue's rules.
+OUTSIDE_RULES: dict[str, str] = {"COMPLAINT": gettext_noop("投诉举报查实")}
+
+
+def rule_title(code: str) -> str:
+    """The Chinese title of a rule code, of the catalogue or opened outside it."""
+    rule = CATALOGUE.get(code)
+    return rule.title_zh if rule is not None else OUTSIDE_RULES.get(code, code)

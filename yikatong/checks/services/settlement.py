@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from yikatong.accounts.permissions import authorize
 from yikatong.audit.services import audit_record
-from yikatong.checks.engine.catalogue import CATALOGUE
+from yikatong.checks.engine.catalogue import CATALOGUE, rule_title
 from yikatong.checks.models import (
     RULE_REASON_MAX,
     CheckedLine,
@@ -101,7 +101,7 @@ def finding_settle(*, user: Any, finding: Finding, outcome: str, reason: str) ->
         line = RosterLine.objects.select_for_update().get(pk=finding.line_id)
         if line.state in {LineState.ACCEPTED, LineState.PENDING}:
             line.state = LineState.RETURNED
-            line.reason = f"核查疑点属实（{CATALOGUE[finding.rule].title_zh}）：{reason}"[:300]
+            line.reason = f"核查疑点属实（{rule_title(finding.rule)}）：{reason}"[:300]
             line.save(update_fields=["state", "reason"])
             returned = True
     finding.state = outcome
