@@ -422,11 +422,63 @@ def _events(line_set: LineSet, period: str) -> pl.DataFrame:
                     "policy_code": row["policy_code"],
                 }
             )
+    rows.extend(_disclosure_events(rosters, params))
     schema = {
         "roster": pl.Int64,
         **dict.fromkeys(["step_key", "step", "due", "done", "id_number", "policy_code"], pl.String),
     }
     return pl.DataFrame(rows, schema=schema)
+
+
+def _disclosure_events(rosters: str, params: list[Any]) -> list[dict[str, Any]]:
+    """发放后公开: each revision of a roster's disclosure published by its due date (20 working days from the
+    payment, or from the change that made a correction due), and what is due now and not yet published."""
+    from yikatong.disclosure import selectors as disclosure
+
+    groups = read_frame(
+        "SELECT r.id AS roster_id, r.policy_id, r.period, r.village_id, pol.code AS policy_code, "
+        "v.name AS village FROM rosters_roster r JOIN policies_policy pol ON pol.id = r.policy_id "
+        f"JOIN core_region v ON v.code = r.village_id WHERE r.id IN ({rosters})",
+        params,
+        schema={"roster_id": pl.Int64, "policy_id": pl.Int64, "period": pl.String, "village_id": pl.String},
+    )
+    if not groups.height:
+        return []
+    published = read_frame(
+        "SELECT d.policy_id, d.period, d.village_id, d.revision, d.due_on, d.published_on "
+        "FROM disclosure_disclosure d JOIN rosters_roster r ON d.policy_id = r.policy_id "
+        f"AND d.period = r.period AND d.village_id = r.village_id WHERE r.id IN ({rosters})",
+        params,
+        schema={"policy_id": pl.Int64, "period": pl.String, "village_id": pl.String, "revision": pl.Int64},
+    )
+    by_group: dict[tuple[int, str, str], list[tuple[int, str, str | None]]] = {}
+    for row in published.unique().iter_rows(named=True):
+        key = (int(row["policy_id"]), str(row["period"]), str(row["village_id"]))
+        by_group.setdefault(key, []).append(
+            (int(row["revision"]), str(row["due_on"])[:10], str(row["published_on"])[:10])
+        )
+    villages = sorted(set(groups["village_id"].to_list()))
+    prefix = villages[0] if len(villages) == 1 else ""
+    for item in disclosure.due_list(prefix):
+        key = (item.policy_id, item.period, item.village_code)
+        by_group.setdefault(key, []).append((item.revision, item.due_on.isoformat(), None))
+    rows = []
+    for row in groups.iter_rows(named=True):
+        key = (int(row["policy_id"]), str(row["period"]), str(row["village_id"]))
+        for revision, due, done in by_group.get(key, []):
+            what = "公开" if revision == 1 else f"更正后重新公开（第{revision}版）"
+            rows.append(
+                {
+                    "roster": int(row["roster_id"]),
+                    "step_key": f"disclosure_{revision}",
+                    "step": f"{row['village']}{row['period']}名册“发放后{what}”",
+                    "due": due,
+                    "done": done,
+                    "id_number": None,
+                    "policy_code": row["policy_code"],
+                }
+            )
+    return rows
 
 
 def _awaited(state: str) -> str:

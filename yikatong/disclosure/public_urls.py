@@ -1,4 +1,10 @@
-from django.urls import URLPattern, path  # noqa: F401
+from django.urls import path
+
+from yikatong.disclosure import public_views
 
 app_name = "public_disclosure"
-urlpatterns: list[URLPattern] = []
+urlpatterns = [
+    path("", public_views.index, name="index"),
+    path("<str:village>/<str:policy>/<str:period>/", public_views.village, name="village"),
+    path("<str:village>/<str:policy>/<str:period>/v<int:number>/", public_views.revision, name="revision"),
+]
