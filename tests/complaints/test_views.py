@@ -173,3 +173,18 @@ def test_the_list_flags_overdue_and_the_workbench_and_monitor_count_them(world: 
     monitor = world.client("auditor").get(reverse("checks:monitor")).content.decode()
     assert 'data-testid="monitor-complaints"' in monitor and late.number in monitor
     assert 'data-testid="complaints-overdue">1<' in monitor
+
+
+def test_a_reassigned_complaint_leaves_the_department_for_its_list(world: World, policy: None) -> None:
+    filed = file_complaint()
+    url = reverse("complaints:act", kwargs={"pk": filed.complaint.pk, "step": "reassign"})
+    township = Complaint.objects.get(pk=filed.complaint.pk).region.code[:9]
+    from yikatong.core.models import Department
+
+    department = Department.objects.get(code=f"gov-{township}")
+    response = world.client("dept_reviewer").post(url, {"department": department.pk, "reason": "属乡镇职责"})
+    assert response.status_code == 302 and response["Location"] == reverse("complaints:list")
+    assert Complaint.objects.get(pk=filed.complaint.pk).department == department
+    detail = reverse("complaints:detail", kwargs={"pk": filed.complaint.pk})
+    page = world.client("township_reviewer", "a").get(detail).content.decode()
+    assert "属乡镇职责" in page and 'data-testid="handle"' in page

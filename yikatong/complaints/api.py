@@ -199,7 +199,8 @@ def complaint_reassign(request: HttpRequest, complaint_id: int, payload: Reassig
     complaint = services.complaint_reassign(
         user=request.user, complaint=complaint, department=department, reason=payload.reason
     )
-    return _again(request, complaint)
+    # Given away, the complaint may be out of the caller's rows now: answer with what the service returned.
+    return _out(request, complaint)
 
 
 @router.post("/{complaint_id}/link", response=ComplaintOut, summary="关联发放记录或名册人员")

@@ -151,6 +151,9 @@ def complaint_act(request: HttpRequest, pk: int, step: str) -> HttpResponse:
             messages.error(request, message)
     else:
         messages.success(request, str(gettext_lazy("已办理")))
+        if not selectors.complaints_visible(request.user).filter(pk=complaint.pk).exists():
+            # Reassigned out of the handler's rows: back to their list.
+            return redirect("complaints:list")
     return redirect("complaints:detail", pk=complaint.pk)
 
 
