@@ -25,6 +25,7 @@ urlpatterns = [
     path("checks/", include("yikatong.checks.urls")),
     path("disclosure/", include("yikatong.disclosure.urls")),
     path("complaints/", include("yikatong.complaints.urls")),
+    path("sharing/", include("yikatong.sharing.urls")),
     path("public/policies/", include("yikatong.policies.public_urls")),
     path("public/notices/", include("yikatong.rosters.public_urls")),
     path("public/disclosure/", include("yikatong.disclosure.public_urls")),

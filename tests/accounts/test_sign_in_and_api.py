@@ -102,7 +102,7 @@ def test_api_refuses_roles_without_the_right(world: World) -> None:
     client = Client()
     client.force_login(world.user("village_clerk", "village_a"))
     response = client.get("/api/audit/events")
-    assert response.status_code == 403 and "审计" in response.json()["detail"]
+    assert response.status_code == 403 and "审计" in response.json()["message"]["zh"]
 
 
 def test_openapi_document_and_docs_page_are_served_offline(world: World) -> None:

@@ -228,7 +228,7 @@ def test_the_api_takes_the_same_filters_and_names_the_action(logged: World) -> N
     assert [e["action"] for e in paged] == ["policy.draft"]
     refused = client.get("/api/audit/events", {"date_from": "2026-02-30", "limit": "lots"})
     assert refused.status_code == 422
-    errors = refused.json()["errors"]
+    errors = refused.json()["details"]["errors"]
     assert any("起始日期不是有效日期" in e for e in errors) and any("limit" in e for e in errors)
     admin = _client(logged.user("admin")).get("/api/audit/events", {"action": "person.view_clear"}).json()
     assert "王小明" not in str(admin) and "232722********123X" in str(admin)

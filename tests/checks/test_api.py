@@ -73,7 +73,7 @@ def test_settle_through_the_api(world: World, finding: Finding) -> None:
     client = api_client(world.user("dept_reviewer"))
     url = f"/api/checks/findings/{finding.pk}/settle"
     empty = client.post(url, {"outcome": "explained", "reason": ""}, content_type="application/json")
-    assert empty.status_code == 422 and "处理疑点须填写理由" in empty.json()["errors"]
+    assert empty.status_code == 422 and "处理疑点须填写理由" in empty.json()["details"]["errors"]
     wrong = client.post(url, {"outcome": "maybe", "reason": "x"}, content_type="application/json")
     assert wrong.status_code == 422
     done = client.post(

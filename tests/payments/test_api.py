@@ -114,12 +114,12 @@ def test_plans_are_listed_filtered_and_paged(world: World, plan: DisbursementPla
     assert paged["count"] == 1 and paged["items"] == []
     for query in ({"period": "2026-13"}, {"state": "nonsense"}):
         refused = client.get("/api/plans", query)
-        assert refused.status_code == 422 and refused.json()["errors"], query
+        assert refused.status_code == 422 and refused.json()["details"]["errors"], query
     # Another township's auditor sees none of the county's plans; a bank is refused plans altogether.
     assert api_client(world.user("auditor", "b")).get("/api/plans").json()["count"] == 0
     assert api_client(world.user("auditor", "b")).get(f"/api/plans/{plan.pk}").status_code == 404
     bank = api_client(world.user("bank_operator")).get("/api/plans")
-    assert bank.status_code == 403 and bank.json()["detail"].startswith("无权查看发放计划")
+    assert bank.status_code == 403 and bank.json()["message"]["zh"].startswith("无权查看发放计划")
 
 
 def test_a_plan_reads_with_its_totals_by_township_bank_and_status(
@@ -149,7 +149,7 @@ def test_a_plan_is_built_submitted_and_approved_through_the_api(world: World) ->
     approved_lines(world)
     department, finance = api_client(world.user("dept_reviewer")), api_client(world.user("finance"))
     unknown = _post(department, "/api/plans", {"policy_code": "NONE", "period": PERIOD})
-    assert unknown.status_code == 422 and "NONE" in unknown.json()["errors"][0]
+    assert unknown.status_code == 422 and "NONE" in unknown.json()["details"]["errors"][0]
     refused = _post(finance, "/api/plans", {"policy_code": "GLJT", "period": PERIOD})
     assert refused.status_code == 403
     built = _post(department, "/api/plans", {"policy_code": "GLJT", "period": PERIOD})
@@ -157,21 +157,23 @@ def test_a_plan_is_built_submitted_and_approved_through_the_api(world: World) ->
     plan = built.json()
     assert plan["state"] == plans.CHECKED and plan["line_count"] == 4 and plan["check_run_id"]
     again = _post(department, "/api/plans", {"policy_code": "GLJT", "period": PERIOD})
-    assert again.status_code == 422 and "未提交的发放计划" in again.json()["errors"][0]
+    assert again.status_code == 422 and "未提交的发放计划" in again.json()["details"]["errors"][0]
 
     early = _post(finance, f"/api/plans/{plan['id']}/approve", {"budget_line": "x", "voucher_no": "y"})
-    assert early.status_code == 422 and "只有已提交财政的计划可以审批" in early.json()["errors"][0]
+    assert early.status_code == 422 and "只有已提交财政的计划可以审批" in early.json()["details"]["errors"][0]
     submitted = _post(department, f"/api/plans/{plan['id']}/submit")
     assert submitted.status_code == 200 and submitted.json()["state"] == plans.SUBMITTED
     by_department = _post(
         department, f"/api/plans/{plan['id']}/approve", {"budget_line": "x", "voucher_no": "y"}
     )
-    assert by_department.status_code == 403 and by_department.json()["detail"] == "发放计划由财政局审批"
+    assert (
+        by_department.status_code == 403 and by_department.json()["message"]["zh"] == "发放计划由财政局审批"
+    )
     no_budget = _post(finance, f"/api/plans/{plan['id']}/approve", {"budget_line": "x", "voucher_no": "y"})
-    assert no_budget.status_code == 422 and "尚未录入预算指标" in no_budget.json()["errors"][0]
+    assert no_budget.status_code == 422 and "尚未录入预算指标" in no_budget.json()["details"]["errors"][0]
     budget(world)
     blank = _post(finance, f"/api/plans/{plan['id']}/approve", {"budget_line": " ", "voucher_no": "y"})
-    assert blank.status_code == 422 and "请填写预算指标" in blank.json()["errors"]
+    assert blank.status_code == 422 and "请填写预算指标" in blank.json()["details"]["errors"]
     done = _post(
         finance, f"/api/plans/{plan['id']}/approve", {"budget_line": "塔财预2号", "voucher_no": "ZF-2"}
     )
@@ -221,7 +223,7 @@ def test_the_file_is_the_kept_bytes_every_download_audited_and_the_banks_sends_i
     batch = batch_of(plan, "103")
     finance, operator = api_client(world.user("finance")), api_client(world.user("bank_operator"))
     missing = finance.get(f"/api/batches/{batch.pk}/file")
-    assert missing.status_code == 404 and "尚未生成" in missing.json()["detail"]
+    assert missing.status_code == 404 and "尚未生成" in missing.json()["message"]["zh"]
     kept = files.batch_file(batch=batch, user=world.user("finance"))
     data = files.file_bytes(kept)
     by_finance = finance.get(f"/api/batches/{batch.pk}/file")
@@ -247,10 +249,10 @@ def test_the_file_is_the_kept_bytes_every_download_audited_and_the_banks_sends_i
     # A file changed or gone from the storage is never handed out, and no download is recorded.
     Path(kept.path).write_bytes(data + b"x")
     changed = finance.get(f"/api/batches/{batch.pk}/file")
-    assert changed.status_code == 422 and "摘要不符" in changed.json()["errors"][0]
+    assert changed.status_code == 422 and "摘要不符" in changed.json()["details"]["errors"][0]
     Path(kept.path).unlink()
     gone = finance.get(f"/api/batches/{batch.pk}/file")
-    assert gone.status_code == 422 and "读不到" in gone.json()["errors"][0]
+    assert gone.status_code == 422 and "读不到" in gone.json()["details"]["errors"][0]
     assert downloads.count() == 2
 
 

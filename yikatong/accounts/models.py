@@ -75,6 +75,17 @@ class ApiToken(models.Model):
     expires_at = models.DateTimeField("失效时间", null=True, blank=True)
     last_used_at = models.DateTimeField("最近使用", null=True, blank=True)
     revoked = models.BooleanField("已吊销", default=False)
+    # A department's token (数据共享): its user is the department's system account in one region, made for
+    # it by an admin; a personal token leaves these empty.
+    department = models.ForeignKey(
+        Department, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name="部门"
+    )
+    region = models.ForeignKey(
+        Region, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name="区划"
+    )
+    created_by = models.ForeignKey(
+        User, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name="签发人"
+    )
 
     class Meta:
         verbose_name = "API令牌"
@@ -92,6 +103,11 @@ class ApiToken(models.Model):
     def new_key() -> str:
         """A fresh token secret, shown to its owner once."""
         return "ykt_" + secrets.token_urlsafe(32)
+
+    @property
+    def for_department(self) -> bool:
+        """A department's token (not one person's)."""
+        return self.department_id is not None
 
     def is_usable(self) -> bool:
         """Not revoked and not expired."""

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils import timezone
 
 from yikatong.accounts.models import ApiToken, User
 from yikatong.accounts.permissions import authorize
@@ -94,10 +96,105 @@ def api_token_create(*, user: User, name: str, actor: User) -> tuple[ApiToken, s
     return token, key
 
 
+# The roles a department's system may act in: what its staff do on screen, no more.
+SYSTEM_ROLES = (Role.DEPT_REVIEWER, Role.HRSS, Role.FINANCE, Role.VILLAGE_CLERK, Role.TOWNSHIP_REVIEWER)
+
+
+def system_username(*, department: Department, region: Region, role: str) -> str:
+    """The login name of a department's system account in a region (never signs in: no password)."""
+    return f"api.{department.code}.{region.code}.{role}"[:150]
+
+
+@transaction.atomic
+def department_token_create(
+    *,
+    department_code: str,
+    region_code: str,
+    role: str,
+    name: str,
+    expires_at: dt.datetime,
+    actor: User,
+) -> tuple[ApiToken, str]:
+    """Issue a department's token (数据共享): scoped to one department and one region, with an expiry.
+
+    The token acts as the department's system account in that region (made here on first use, with no
+    password, so it never signs in on screen): every check of the platform — the permission table, the
+    region subtree, the department's own policies — applies to it as to the department's staff.
+    """
+    authorize(actor, "token.manage_others")
+    errors: dict[str, str] = {}
+    department = Department.objects.filter(code=department_code).first()
+    if department is None:
+        errors["department"] = f"部门代码 {department_code} 不存在"
+    region = Region.objects.filter(code=region_code).first()
+    if region is None:
+        errors["region"] = f"区划代码 {region_code} 不存在"
+    if role not in SYSTEM_ROLES:
+        errors["role"] = f"接口账号的角色应为{'、'.join(str(Role(r).label) for r in SYSTEM_ROLES)}之一"
+    if not name.strip():
+        errors["name"] = "请填写令牌用途"
+    if expires_at <= timezone.now():
+        errors["expires_at"] = "失效时间应晚于现在"
+    elif expires_at > timezone.now() + dt.timedelta(days=731):
+        errors["expires_at"] = "令牌有效期最长两年"
+    if errors:
+        raise ValidationError(errors)
+    assert department is not None and region is not None
+    if not region.code.startswith(actor.region_prefix):
+        raise AccessDenied("只能为本区划及下级签发部门令牌")
+    username = system_username(department=department, region=region, role=role)
+    user = User.objects.filter(username=username).first()
+    if user is None:
+        user = User(
+            username=username,
+            full_name=f"{department.short_name or department.name}接口（{region.name}）"[:32],
+            role=role,
+            region=region,
+            department=department,
+            is_staff=False,
+            is_superuser=False,
+        )
+        user.set_unusable_password()
+        user.save()
+        audit_record(
+            action="user.create", obj=user, after=_user_snapshot(user), actor=actor, region_code=region.code
+        )
+    elif not user.is_active:
+        raise ValidationError({"role": "该部门接口账号已停用"})
+    key = ApiToken.new_key()
+    token = ApiToken.objects.create(
+        user=user,
+        name=name.strip()[:64],
+        prefix=key[:12],
+        key_hash=ApiToken.hash_key(key),
+        expires_at=expires_at,
+        department=department,
+        region=region,
+        created_by=actor,
+    )
+    audit_record(
+        action="api_token.create",
+        obj=token,
+        after={
+            "user": user.username,
+            "name": token.name,
+            "department": department.code,
+            "region": region.code,
+            "role": role,
+            "expires_at": expires_at.isoformat(),
+        },
+        actor=actor,
+        region_code=region.code,
+    )
+    return token, key
+
+
 @transaction.atomic
 def api_token_revoke(*, token: ApiToken, actor: User) -> None:
     """Revoke a token."""
     authorize(actor, "token.manage" if actor.pk == token.user_id else "token.manage_others")
+    if token.region_id is not None and not str(token.region_id).startswith(actor.region_prefix):
+        raise AccessDenied("只能吊销本区划及下级的部门令牌")
     token.revoked = True
     token.save(update_fields=["revoked"])
     audit_record(action="api_token.revoke", obj=token, actor=actor)
