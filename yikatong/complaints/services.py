@@ -122,21 +122,29 @@ def check_files(uploads: Sequence[Any]) -> list[CheckedFile]:
 def _store_files(complaint: Complaint, event: ComplaintEvent, files: Sequence[CheckedFile]) -> list[str]:
     directory = attachment_dir()
     directory.mkdir(parents=True, exist_ok=True)
-    stored = []
-    for file in files:
-        stored_name = f"{uuid.uuid4().hex}.{file.kind.extension}"
-        path = directory / stored_name
-        path.write_bytes(file.content)
-        Attachment.objects.create(
-            complaint=complaint,
-            event=event,
-            stored_name=stored_name,
-            original_name=file.name,
-            content_type=file.kind.content_type,
-            size=len(file.content),
-            sha256=hashlib.sha256(file.content).hexdigest(),
-        )
-        stored.append(stored_name)
+    stored: list[str] = []
+    written: list[Path] = []
+    try:
+        for file in files:
+            stored_name = f"{uuid.uuid4().hex}.{file.kind.extension}"
+            path = directory / stored_name
+            path.write_bytes(file.content)
+            written.append(path)
+            Attachment.objects.create(
+                complaint=complaint,
+                event=event,
+                stored_name=stored_name,
+                original_name=file.name,
+                content_type=file.kind.content_type,
+                size=len(file.content),
+                sha256=hashlib.sha256(file.content).hexdigest(),
+            )
+            stored.append(stored_name)
+    except BaseException:
+        # The rows go with the transaction; the files written for them go too.
+        for path in written:
+            path.unlink(missing_ok=True)
+        raise
     return stored
 
 
