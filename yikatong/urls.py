@@ -30,6 +30,7 @@ urlpatterns = [
     path("public/notices/", include("yikatong.rosters.public_urls")),
     path("public/disclosure/", include("yikatong.disclosure.public_urls")),
     path("public/lookup/", include("yikatong.disclosure.lookup_urls")),
+    path("public/ledger/", include("yikatong.disclosure.exports_urls")),
     path("public/complaints/", include("yikatong.complaints.public_urls")),
     path("public/", include("yikatong.workbench.public_urls")),
     path("api/", api.urls),

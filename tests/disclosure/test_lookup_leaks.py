@@ -17,9 +17,10 @@ from yikatong.registry.models import Person, SocialSecurityCard
 
 pytestmark = pytest.mark.django_db
 
-# Digit runs inside a longer token of letters and digits (a request id's hex) are no personal number.
+# Bank card accounts have 16 to 19 digits (a 12-digit region code is none); digit runs inside a longer token
+# of letters and digits (a request id's hex) are no personal number.
 ID_NUMBER = re.compile(r"(?<![0-9A-Za-z])[1-9][0-9]{16}[0-9X](?![0-9A-Za-z])")
-ACCOUNT = re.compile(r"(?<![0-9A-Za-z*])[0-9]{12,19}(?![0-9A-Za-z])")
+ACCOUNT = re.compile(r"(?<![0-9A-Za-z*])[0-9]{16,19}(?![0-9A-Za-z])")
 MOBILE = re.compile(r"(?<![0-9A-Za-z])1[3-9][0-9]{9}(?![0-9A-Za-z])")
 
 

@@ -14,6 +14,12 @@ from dataclasses import dataclass, field
 from datetime import date
 
 import xlsxwriter
+from django.db.models import Count, Q, Sum
+from django.db.models.functions import Substr
+
+from yikatong.core.models import Region
+from yikatong.disclosure.models import DisclosedLine, DisclosureState
+from yikatong.policies.models import PolicyVersion, VersionStatus
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 CSV = "text/csv; charset=utf-8"
@@ -32,6 +38,7 @@ class LedgerLine:
     paid_on: date | None
     disclosed_on: date | None
     note: str = ""
+    withdrawn: bool = False
 
 
 @dataclass(frozen=True)
@@ -73,6 +80,11 @@ def totals_of(lines: Iterable[LedgerLine]) -> list[PolicyTotal]:
     amounts: dict[str, int] = {}
     for line in lines:
         names.setdefault(line.policy_code, line.policy)
+        if line.withdrawn:
+            # A withdrawn line stays in the ledger with its note, outside the totals (as on the public page).
+            counts.setdefault(line.policy_code, 0)
+            amounts.setdefault(line.policy_code, 0)
+            continue
         counts[line.policy_code] = counts.get(line.policy_code, 0) + 1
         amounts[line.policy_code] = amounts.get(line.policy_code, 0) + line.amount_fen
     return [PolicyTotal(code, names[code], counts[code], amounts[code]) for code in sorted(names)]
@@ -210,3 +222,134 @@ def open_data_csv(rows: Sequence[OpenDataRow]) -> bytes:
         ("", "合计", "", "", "", "", sum(r.lines for r in rows), fen_to_yuan(sum(r.amount_fen for r in rows)))
     )
     return "\ufeff".encode() + out.getvalue().encode("utf-8")
+
+
+# --- reads: the published disclosure lines only -------------------------------------------------------------
+
+_CURRENT = Q(disclosure__state=DisclosureState.PUBLISHED)
+
+
+def policy_names(codes: Iterable[str]) -> dict[str, str]:
+    """Each policy's name as its latest published version gives it."""
+    names: dict[str, str] = {}
+    rows = (
+        PolicyVersion.objects.filter(policy__code__in=set(codes), status=VersionStatus.PUBLISHED)
+        .order_by("policy__code", "-effective_from")
+        .values_list("policy__code", "name")
+    )
+    for code, name in rows:
+        names.setdefault(code, name)
+    return names
+
+
+def _year_lines(year: int) -> Q:
+    # Periods are 2026-10, 2026Q4 or 2026: all begin with their year.
+    return _CURRENT & Q(period__startswith=str(year))
+
+
+def village_ledger(code: str, year: int) -> Ledger | None:
+    """A village's 补贴底册 for a year, from the current revisions of its disclosures (None: no village)."""
+    village = Region.objects.filter(code=code, level="village").select_related("parent").first()
+    if village is None:
+        return None
+    rows = list(
+        DisclosedLine.objects.filter(_year_lines(year), village_id=code)
+        .order_by("policy__code", "period", "id")
+        .values_list(
+            "policy__code",
+            "period",
+            "name_masked",
+            "id_masked",
+            "amount_fen",
+            "paid_on",
+            "disclosed_on",
+            "change_note",
+            "withdrawn",
+        )
+    )
+    names = policy_names(r[0] for r in rows)
+    lines = [
+        LedgerLine(
+            policy_code=policy,
+            policy=names.get(policy, policy),
+            period=period,
+            name_masked=name,
+            id_masked=id_masked,
+            amount_fen=fen,
+            paid_on=paid_on,
+            disclosed_on=disclosed_on,
+            note=note or ("已撤回" if withdrawn else ""),
+            withdrawn=withdrawn,
+        )
+        for policy, period, name, id_masked, fen, paid_on, disclosed_on, note, withdrawn in rows
+    ]
+    township = village.parent.name if village.parent else ""
+    return Ledger(code, village.name, township, year, lines, totals_of(lines))
+
+
+def open_data_rows(year: int) -> list[OpenDataRow]:
+    """The year's figures per township, policy and period (one aggregate query; withdrawn lines left out)."""
+    rows = list(
+        DisclosedLine.objects.filter(_year_lines(year), withdrawn=False)
+        .annotate(township=Substr("village_id", 1, 9))
+        .values("township", "policy__code", "period")
+        .annotate(villages=Count("village_id", distinct=True), lines=Count("id"), fen=Sum("amount_fen"))
+        .order_by("township", "policy__code", "period")
+    )
+    townships = dict(
+        Region.objects.filter(code__in={r["township"] + "000" for r in rows}).values_list("code", "name")
+    )
+    names = policy_names(r["policy__code"] for r in rows)
+    return [
+        OpenDataRow(
+            township_code=r["township"],
+            township=townships.get(r["township"] + "000", r["township"]),
+            policy_code=r["policy__code"],
+            policy=names.get(r["policy__code"], r["policy__code"]),
+            period=r["period"],
+            villages=r["villages"],
+            lines=r["lines"],
+            amount_fen=int(r["fen"] or 0),
+        )
+        for r in rows
+    ]
+
+
+@dataclass(frozen=True)
+class BoardLink:
+    """One disclosure a village's board can print."""
+
+    policy_code: str
+    policy: str
+    period: str
+
+
+@dataclass(frozen=True)
+class VillageEntry:
+    """A village with disclosures: the years of its ledgers and the disclosures its board can print."""
+
+    code: str
+    village: str
+    township: str
+    years: list[int]
+    boards: list[BoardLink]
+
+
+def villages_with_disclosures() -> list[VillageEntry]:
+    """Every village with a published disclosure, in code order (one query over the disclosures)."""
+    from yikatong.disclosure.models import Disclosure
+
+    rows = list(
+        Disclosure.objects.filter(state=DisclosureState.PUBLISHED)
+        .order_by("village_id", "-period", "policy__code")
+        .values_list("village_id", "village__name", "village__parent__name", "policy__code", "period")
+    )
+    names = policy_names(r[3] for r in rows)
+    entries: dict[str, VillageEntry] = {}
+    for code, village, township, policy, period in rows:
+        entry = entries.setdefault(code, VillageEntry(code, village, township or "", [], []))
+        year = int(period[:4])
+        if year not in entry.years:
+            entry.years.append(year)
+        entry.boards.append(BoardLink(policy, names.get(policy, policy), period))
+    return list(entries.values())
