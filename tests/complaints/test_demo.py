@@ -15,6 +15,8 @@ from yikatong.complaints.domain import rules
 from yikatong.complaints.models import Complaint
 from yikatong.demo.complaints import DEMO_SECRET
 from yikatong.demo.loader import load_demo_if_empty
+from yikatong.disclosure import lookup
+from yikatong.registry.models import Person
 
 
 @pytest.fixture
@@ -28,7 +30,12 @@ def test_the_demo_has_an_answered_complaint_and_an_overdue_report(demo: None) ->
     assert answered.department.code == "mzj" and answered.payment_id is not None
     assert answered.closed_at is not None and answered.closed_at.date() <= answered.due_on
     report = Complaint.objects.get(kind=rules.REPORT)
-    assert report.is_open and report.anonymous and report.department.code == "gov-232722100"
+    assert report.is_open and not report.anonymous and report.department.code == "gov-232722100"
+    # The reporter is the lookup's first example: their 个人查询 lists the report as open.
+    person = Person.objects.get(id_bidx=report.contact_id_bidx)
+    answer = lookup.answer_for(person.pk, person.id_number, person.id_bidx)
+    assert [c.number for c in answer.complaints] == [report.number]
+    assert answer.complaints[0].due_on == report.due_on
     township = User.objects.get(username="township_tahe")
     assert selectors.todo_for(township).overdue == 1
     client = Client()

@@ -4,9 +4,10 @@
   payment whose account had been closed, re-issued to a new card): routed to 民政局 by the policy,
   answered and closed 部分属实 with the action taken. Its complainant checks it on the public portal with the
   number and the demo's secret (``DEMO_SECRET``).
-- JB-<year>-000002, an anonymous report about 新建村 with no policy named: routed to 塔河镇人民政府 by the
-  place, answered once and still open past its 15 working days: overdue on township_tahe's 待办 and on the
-  monitoring page.
+- JB-<year>-000002, a report about 永丰村's notice board with no policy named, filed by the first elder of
+  the personal lookup's examples (with their ID number): routed to 塔河镇人民政府 by the place, answered
+  once and still open past its 15 working days: overdue on township_tahe's 待办 and on the monitoring page,
+  and listed as open on that elder's 个人查询.
 """
 
 from __future__ import annotations
@@ -15,13 +16,33 @@ from yikatong.accounts.models import User
 from yikatong.complaints import services
 from yikatong.complaints.domain import rules
 from yikatong.demo.clock import StoryClock
+from yikatong.demo.lookup import DEMO_PHONE
 from yikatong.payments.domain import plans
 from yikatong.payments.models import Payment
 
 VILLAGE = "232722100201"  # 永丰村
-XINJIAN = "232722100202"  # 新建村
 # The demo complainant's secret, so that the README can say what to type (a real one is random).
 DEMO_SECRET = "YKT8TAHE26"
+
+
+def _reporter() -> dict[str, object]:
+    """The first elder of the lookup's examples (demo/lookup.py picks the same), as a named reporter: their
+    个人查询 lists the report as open."""
+    paid = (
+        Payment.objects.filter(line__village_id=VILLAGE, status=plans.PAID, attempt=1)
+        .select_related("line__person")
+        .order_by("line__person_id")
+        .first()
+    )
+    if paid is None:
+        return {"anonymous": True}
+    person = paid.line.person
+    return {
+        "anonymous": False,
+        "contact_name": person.name,
+        "contact_phone": person.phone or DEMO_PHONE,
+        "contact_id_number": person.id_number,
+    }
 
 
 def load_demo_complaints(clock: StoryClock) -> None:
@@ -68,11 +89,11 @@ def load_demo_complaints(clock: StoryClock) -> None:
     with clock.days_ago(30, hour=19):
         report = services.complaint_file(
             kind=rules.REPORT,
-            text="新建村公示栏上的高龄津贴名单好几个月没有更新，有去世的老人名字还在上面。",
-            region_code=XINJIAN,
-            anonymous=True,
+            text="村公示栏上的高龄津贴名单好几个月没有更新，有去世的老人名字还在上面。",
+            region_code=VILLAGE,
+            **_reporter(),
         ).complaint
     with clock.days_ago(28, hour=9):
         services.complaint_reply(
-            user=township, complaint=report, text="已受理，已要求新建村村委会核实公示栏名单并书面说明。"
+            user=township, complaint=report, text="已受理，已要求永丰村村委会核实公示栏名单并书面说明。"
         )
