@@ -86,8 +86,15 @@ def test_no_ledger_page_or_file_carries_clear_personal_data(villagers: list[Vill
     from tests.disclosure.test_lookup_leaks import clear_data_in
 
     client = Client()
-    for url in ("/public/ledger/", f"/public/ledger/{VILLAGE_A}/2026/", "/public/ledger/open-data/2026.csv"):
+    pages = (
+        "/public/ledger/",
+        f"/public/ledger/{VILLAGE_A}/2026/",
+        "/public/ledger/open-data/2026.csv",
+        f"/public/ledger/board/{VILLAGE_A}/GLJT/2026-10/",
+    )
+    for url in pages:
         response = client.get(url)
+        assert response.status_code == 200, url
         text = response.content.decode("utf-8-sig")
         headers = "\n".join(f"{k}: {v}" for k, v in response.items())
         assert clear_data_in(text) == [] and clear_data_in(headers) == [], url
