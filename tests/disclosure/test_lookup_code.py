@@ -150,3 +150,10 @@ def test_every_request_and_check_is_an_audit_event(villager: Villager) -> None:
         ("lookup.code_send", "no_person"),
     ]
     assert all(villager.id_number not in str(e) for _, e in events)
+
+
+def test_codes_long_expired_are_swept_by_the_next_request(villager: Villager) -> None:
+    Client().post(SEND, {"id_number": villager.id_number})
+    LookupCode.objects.update(expires_at=timezone.now() - timedelta(days=2))
+    Client().post(SEND, {"id_number": villager.id_number})
+    assert LookupCode.objects.count() == 1

@@ -412,6 +412,8 @@ def code_request(*, id_number: str, ip: str) -> CodeRequest:
         code = new_code()
         now = timezone.now()
         with transaction.atomic():
+            # Codes a day past their expiry are of no use to anybody any more (an indexed range delete).
+            LookupCode.objects.filter(expires_at__lt=now - timedelta(days=1)).delete()
             row = LookupCode.objects.create(
                 challenge_hash=_digest("challenge", challenge),
                 person_id=found.person_id,
