@@ -27,6 +27,7 @@ def policy(world: World) -> None:
     publish_elderly_allowance(world)
     throttle.reset(services.FILE_SCOPE)
     throttle.reset(services.STATUS_SCOPE)
+    throttle.reset(services.NUMBER_SCOPE)
 
 
 def _filing(**changes: object) -> dict[str, object]:
@@ -188,3 +189,19 @@ def test_a_reassigned_complaint_leaves_the_department_for_its_list(world: World,
     detail = reverse("complaints:detail", kwargs={"pk": filed.complaint.pk})
     page = world.client("township_reviewer", "a").get(detail).content.decode()
     assert "属乡镇职责" in page and 'data-testid="handle"' in page
+
+
+def test_secrets_tried_against_one_number_are_throttled_from_any_address(
+    world: World, policy: None, settings: object
+) -> None:
+    settings.YIKATONG_COMPLAINT_NUMBER_LIMIT = 3  # type: ignore[attr-defined]
+    filed = file_complaint()
+    for i in range(3):
+        client = Client(REMOTE_ADDR=f"10.0.0.{i}")
+        assert client.post(STATUS, {"number": filed.number, "secret": "WRONG23456"}).status_code == 200
+    late = Client(REMOTE_ADDR="10.0.0.9").post(STATUS, {"number": filed.number, "secret": filed.secret})
+    assert late.status_code == 429
+    # An unknown number is counted the same way: the limit says nothing about which numbers exist.
+    for _ in range(3):
+        Client().post(STATUS, {"number": "TS-2026-999999", "secret": "WRONG23456"})
+    assert Client().post(STATUS, {"number": "TS-2026-999999", "secret": "X"}).status_code == 429

@@ -15,6 +15,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from yikatong.accounts.permissions import public
 from yikatong.complaints import selectors, services
+from yikatong.complaints.domain import rules
 from yikatong.complaints.forms import FileForm, InfoForm, StatusForm
 from yikatong.core.middleware import client_ip
 
@@ -35,6 +36,11 @@ def _errors(form: forms.Form) -> list[str]:
 
 def _messages(exc: ValidationError) -> list[str]:
     return [str(m) for m in exc.messages]
+
+
+def _number_allows(number: str) -> bool:
+    # Counted for known and unknown numbers alike, so the limit tells nobody which numbers exist.
+    return services.throttle_allows(services.NUMBER_SCOPE, rules.normalise_number(number))
 
 
 def _ref(request: HttpRequest, name: str) -> int | None:
@@ -96,6 +102,8 @@ def status(request: HttpRequest) -> HttpResponse:
     form = StatusForm(request.POST)
     complaint = None
     if form.is_valid():
+        if not _number_allows(form.cleaned_data["number"]):
+            return _page(request, "complaints/public_throttled.html", {}, status=429)
         complaint = services.complaint_for_secret(
             number=form.cleaned_data["number"], secret=form.cleaned_data["secret"]
         )
@@ -123,6 +131,8 @@ def add_info(request: HttpRequest) -> HttpResponse:
     form = InfoForm(request.POST)
     complaint = None
     if form.is_valid():
+        if not _number_allows(form.cleaned_data["number"]):
+            return _page(request, "complaints/public_throttled.html", {}, status=429)
         complaint = services.complaint_for_secret(
             number=form.cleaned_data["number"], secret=form.cleaned_data["secret"]
         )

@@ -44,6 +44,8 @@ from yikatong.rosters.models import RosterLine
 ID_CONTEXT = "person.id_number"
 FILE_SCOPE = "complaint.file"
 STATUS_SCOPE = "complaint.status"
+# Tries of secrets against one tracking number, from any address.
+NUMBER_SCOPE = "complaint.number"
 COMPLAINT_RULE = "COMPLAINT"
 
 
@@ -77,10 +79,11 @@ class Throttled(Exception):
 
 
 def throttle_allows(scope: str, ip: str) -> bool:
-    """Count one hit of an address in a scope; False past the limit (one line for every public write)."""
+    """Count one hit of an address (or a tracking number) in a scope; False past the limit."""
     limits = {
         FILE_SCOPE: _setting("YIKATONG_COMPLAINT_IP_LIMIT", 10),
         STATUS_SCOPE: _setting("YIKATONG_COMPLAINT_STATUS_LIMIT", 30),
+        NUMBER_SCOPE: _setting("YIKATONG_COMPLAINT_NUMBER_LIMIT", 10),
     }
     window = _setting("YIKATONG_COMPLAINT_WINDOW_SECONDS", 3600)
     return throttle.hit(scope, ip or "-", limit=limits[scope], window=window)
