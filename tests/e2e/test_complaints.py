@@ -63,6 +63,9 @@ def test_a_villager_files_a_complaint_with_a_photo_and_checks_its_status(
     form.get_by_label("实名（留下联系方式，便于回访）").check()
     form.get_by_label("姓名").fill("张秀英")
     form.get_by_label("联系电话").fill("13904570001")
+    assert phone.evaluate("document.documentElement.scrollWidth") <= 360 + 1
+    ARTIFACTS.mkdir(exist_ok=True)
+    phone.screenshot(path=str(ARTIFACTS / "complaint-form-phone.png"), full_page=True)
     phone.get_by_test_id("complaint-submit").click()
 
     filed = phone.get_by_test_id("complaint-filed")
