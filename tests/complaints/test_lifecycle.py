@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+import time_machine
 from django.core.exceptions import ValidationError
 from django.db import connection
 
@@ -217,3 +218,17 @@ def test_states_refuse_steps_out_of_order() -> None:
         rules.next_state(rules.ANSWERING, rules.INFO_ADDED)
     assert rules.tracking_number(rules.COMPLAINT, 2026, 123) == "TS-2026-000123"
     assert rules.normalise_number(" ts－2026－000123 ") == "TS-2026-000123"
+
+
+def test_the_days_waiting_for_information_move_the_deadline(world: World, policy: None) -> None:
+    filed = file_complaint(now=at(dt.date(2026, 11, 2)))
+    handler = world.user("dept_reviewer")
+    due = filed.complaint.due_on
+    complaint = services.complaint_ask_info(user=handler, complaint=filed.complaint, text="请提供照片")
+    # Asked on Monday 2026-11-23; answered today (2026-12-02, Wednesday): 7 working days later.
+    ComplaintEvent.objects.filter(complaint=complaint, kind=rules.ASK_INFO).update(
+        at=at(dt.date(2026, 11, 23))
+    )
+    with time_machine.travel(at(dt.date(2026, 12, 2)), tick=False):
+        complaint = services.complaint_add_info(complaint=complaint, secret=filed.secret, text="照片已补")
+    assert complaint.due_on == add_working_days(due, 7)

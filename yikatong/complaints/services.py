@@ -33,7 +33,7 @@ from yikatong.core import throttle
 from yikatong.core.crypto import key_ring
 from yikatong.core.models import Department, DepartmentKind, Region, RegionLevel, county
 from yikatong.core.restrict import AccessDenied
-from yikatong.core.workdays import add_working_days
+from yikatong.core.workdays import add_working_days, working_days_between
 from yikatong.disclosure.models import Disclosure
 from yikatong.payments.models import Payment
 from yikatong.policies.models import Policy
@@ -356,14 +356,22 @@ def complaint_add_info(
         complaint.state = rules.next_state(complaint.state, rules.INFO_ADDED)
     except rules.StepRefused as exc:
         raise ValidationError("承办部门未要求补充材料，暂不能补充") from exc
-    complaint.save(update_fields=["state"])
+    # The days the complainant took to answer are not the department's: the deadline moves by them.
+    asked = (
+        ComplaintEvent.objects.filter(complaint=complaint, kind=rules.ASK_INFO).order_by("-at", "-pk").first()
+    )
+    waited = working_days_between(timezone.localdate(asked.at), timezone.localdate()) if asked else 0
+    before_due = complaint.due_on
+    complaint.due_on = add_working_days(complaint.due_on, waited)
+    complaint.save(update_fields=["state", "due_on"])
     event = _event(complaint, rules.INFO_ADDED, text=text)
     stored = _store_files(complaint, event, files)
     audit_record(
         action="complaint.info_added",
         obj=complaint,
         region_code=complaint.region_id,
-        after={"state": complaint.state, "attachments": len(stored)},
+        before={"due_on": before_due.isoformat()},
+        after={"state": complaint.state, "attachments": len(stored), "due_on": complaint.due_on.isoformat()},
     )
     return complaint
 
