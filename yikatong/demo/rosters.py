@@ -30,6 +30,7 @@ from yikatong.checks.services import check_roster, check_run, finding_settle, sa
 from yikatong.core.periods import Period
 from yikatong.demo.clock import StoryClock
 from yikatong.demo.complaints import load_demo_complaints
+from yikatong.demo.disclosure import september_disclosed
 from yikatong.demo.payments import september_paid, tafeng_october
 from yikatong.registry.imports import registry_import
 from yikatong.registry.models import CardStatus, Person, SocialSecurityCard
@@ -151,6 +152,9 @@ def load_demo_rosters(*, deaths_file: Path, out_dir: Path, clock: StoryClock | N
     # 永丰村 September paid through the agent banks (one failed line re-issued); 塔丰村 October approved and
     # in the October plan that waits for finance (demo/payments.py).
     september_paid(clock)
+    september_disclosed(
+        clock
+    )  # 补贴发放公开: the disclosure officer approves 永丰村 September (demo/disclosure.py)
     tafeng_october(clock)
     # A complaint about the late September payment answered, and a report past its deadline (投诉举报).
     load_demo_complaints(clock)
