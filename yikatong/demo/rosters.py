@@ -152,9 +152,8 @@ def load_demo_rosters(*, deaths_file: Path, out_dir: Path, clock: StoryClock | N
     # 永丰村 September paid through the agent banks (one failed line re-issued); 塔丰村 October approved and
     # in the October plan that waits for finance (demo/payments.py).
     september_paid(clock)
-    september_disclosed(
-        clock
-    )  # 补贴发放公开: the disclosure officer approves 永丰村 September (demo/disclosure.py)
+    # 补贴发放公开: the disclosure officer approves 永丰村 September (demo/disclosure.py).
+    september_disclosed(clock)
     tafeng_october(clock)
     # A complaint about the late September payment answered, and a report past its deadline (投诉举报).
     load_demo_complaints(clock)
