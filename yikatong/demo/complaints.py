@@ -19,14 +19,15 @@ from yikatong.demo.clock import StoryClock
 from yikatong.demo.lookup import DEMO_PHONE
 from yikatong.payments.domain import plans
 from yikatong.payments.models import Payment
+from yikatong.registry.models import Person
 
 VILLAGE = "232722100201"  # 永丰村
 # The demo complainant's secret, so that the README can say what to type (a real one is random).
 DEMO_SECRET = "YKT8TAHE26"
 
 
-def _reporter() -> dict[str, object]:
-    """The first elder of the lookup's examples (demo/lookup.py picks the same), as a named reporter: their
+def _reporter() -> Person | None:
+    """The first elder of the lookup's examples (demo/lookup.py picks the same), the named reporter whose
     个人查询 lists the report as open."""
     paid = (
         Payment.objects.filter(line__village_id=VILLAGE, status=plans.PAID, attempt=1)
@@ -34,15 +35,7 @@ def _reporter() -> dict[str, object]:
         .order_by("line__person_id")
         .first()
     )
-    if paid is None:
-        return {"anonymous": True}
-    person = paid.line.person
-    return {
-        "anonymous": False,
-        "contact_name": person.name,
-        "contact_phone": person.phone or DEMO_PHONE,
-        "contact_id_number": person.id_number,
-    }
+    return paid.line.person if paid is not None else None
 
 
 def load_demo_complaints(clock: StoryClock) -> None:
@@ -86,12 +79,16 @@ def load_demo_complaints(clock: StoryClock) -> None:
                 "已要求村委会今后在发放失败时及时告知本人。"
             ),
         )
+    reporter = _reporter()
     with clock.days_ago(30, hour=19):
         report = services.complaint_file(
             kind=rules.REPORT,
             text="村公示栏上的高龄津贴名单好几个月没有更新，有去世的老人名字还在上面。",
             region_code=VILLAGE,
-            **_reporter(),
+            anonymous=reporter is None,
+            contact_name=reporter.name if reporter else "",
+            contact_phone=(reporter.phone or DEMO_PHONE) if reporter else "",
+            contact_id_number=reporter.id_number if reporter else "",
         ).complaint
     with clock.days_ago(28, hour=9):
         services.complaint_reply(
