@@ -208,3 +208,15 @@ def test_complaint_sources_registered_by_a_higher_app_are_listed(villagers: list
         lookup.COMPLAINT_SOURCES.remove(source)
     assert len(seen) == 1 and seen[0].person_id == villagers[0].person.pk
     assert "TS2026-0001" in body and "办理中" in body
+
+
+def test_a_proof_is_answered_without_waiting_for_the_floor(villagers: list[Villager], settings: Any) -> None:
+    import time
+
+    settings.YIKATONG_LOOKUP_MIN_SECONDS = 0.6
+    started = time.monotonic()
+    assert b"lookup-payments" in _ask(Client(), villagers[0]).content
+    assert time.monotonic() - started < 0.6
+    started = time.monotonic()
+    assert b"lookup-refused" in _ask(Client(), villagers[0], name="王五").content
+    assert time.monotonic() - started >= 0.6

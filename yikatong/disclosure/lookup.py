@@ -156,20 +156,32 @@ def window_minutes() -> int:
     return max(1, -(-_window() // 60))
 
 
+class Floor:
+    """The minimum time of one attempt, which a proof waives (its answer shows it succeeded anyway)."""
+
+    def __init__(self) -> None:
+        self.waived = False
+
+    def waive(self) -> None:
+        """Answer as soon as the work is done."""
+        self.waived = True
+
+
 @contextmanager
-def at_least(seconds: float) -> Iterator[None]:
-    """Take no less than ``seconds`` in total, so that refusals all come back after the same time."""
+def at_least(seconds: float) -> Iterator[Floor]:
+    """Take no less than ``seconds`` in total unless waived, so that refusals all come back after one time."""
     started = time.monotonic()
+    floor = Floor()
     try:
-        yield
+        yield floor
     finally:
         rest = seconds - (time.monotonic() - started)
-        if rest > 0:
+        if rest > 0 and not floor.waived:
             time.sleep(rest)
 
 
 def refusal_floor() -> float:
-    """The minimum time a refusal (and a code request) takes."""
+    """The minimum time a refusal (and every code request) takes."""
     return _setting("YIKATONG_LOOKUP_MIN_SECONDS", 0.25)
 
 
@@ -318,7 +330,7 @@ def lookup_by_card(*, id_number: str, name: str, account_last4: str, ip: str) ->
                 **_recorded(id_number=id_number, method="card", result="throttled", found=None),
             )
         return LookupResult(Outcome.THROTTLED)
-    with at_least(refusal_floor()):
+    with at_least(refusal_floor()) as floor:
         found = _person(id_bidx)
         name_ok = _same(normalise_name(found.name), normalise_name(name))
         tails = [a[-4:] for a in found.accounts] or ["----"]
@@ -331,11 +343,10 @@ def lookup_by_card(*, id_number: str, name: str, account_last4: str, ip: str) ->
                 action="lookup.query",
                 **_recorded(id_number=id_number, method="card", result=result, found=found),
             )
-        if proved and found.person_id is not None:
-            # The answer leaves the padded block: a person who is proved learns nothing from the time.
-            person_id = found.person_id
-        else:
+        if not proved or found.person_id is None:
             return LookupResult(Outcome.REFUSED)
+        floor.waive()
+        person_id = found.person_id
     return LookupResult(Outcome.FOUND, answer_for(person_id, id_number, id_bidx))
 
 
@@ -461,7 +472,7 @@ def code_check(*, challenge: str, code: str, ip: str) -> LookupResult:
                 **_recorded(id_number="", method="code", result="throttled", found=None),
             )
         return LookupResult(Outcome.THROTTLED)
-    with at_least(refusal_floor()):
+    with at_least(refusal_floor()) as floor:
         now = timezone.now()
         with transaction.atomic():
             row = (
@@ -508,5 +519,6 @@ def code_check(*, challenge: str, code: str, ip: str) -> LookupResult:
             )
         if not proved or row is None or row.person_id is None:
             return LookupResult(Outcome.REFUSED)
+        floor.waive()
         person_id, id_bidx = row.person_id, row.id_bidx
     return LookupResult(Outcome.FOUND, answer_for(person_id, id_number, id_bidx))
