@@ -150,6 +150,7 @@ def _api_url(path: str) -> str:
             policy_id=999_999,
             period="2026-10",
             village_code="232722100201",
+            year=2026,
         )
     )
 

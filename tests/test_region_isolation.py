@@ -17,6 +17,7 @@ from tests.disclosure import isolation_disclosure, isolation_lookup
 from tests.notices import isolation_notices
 from tests.payments.isolation_payments import CASES as PAYMENT_CASES
 from tests.payments.isolation_payments import EXEMPT as PAYMENT_EXEMPT
+from tests.performance import isolation_performance
 from tests.sharing.isolation_sharing import EXEMPT as SHARING_EXEMPT
 from tests.support.isolation import Case, Target, all_route_names, assert_isolated, url
 from tests.support.registry import make_card, make_person
@@ -375,6 +376,7 @@ CASES += FINDING_CASES + MONITOR_CASES + PAYMENT_CASES
 CASES += isolation_notices.CASES
 CASES += isolation_complaints.CASES
 CASES += isolation_disclosure.CASES
+CASES += isolation_performance.CASES
 
 # Endpoints that show or touch no region's rows, and why.
 EXEMPT = {
@@ -421,6 +423,7 @@ EXEMPT |= isolation_notices.EXEMPT
 EXEMPT |= isolation_lookup.EXEMPT
 EXEMPT |= isolation_disclosure.EXEMPT
 EXEMPT |= isolation_complaints.EXEMPT
+EXEMPT |= isolation_performance.EXEMPT
 
 
 @pytest.mark.parametrize("case", CASES, ids=lambda c: c.id)

@@ -61,17 +61,62 @@ IDEMPOTENCY_HEADER = {
 }
 
 
+ERROR_SCHEMA = {
+    "title": "Error",
+    "type": "object",
+    "required": ["code", "message", "details"],
+    "properties": {
+        "code": {"type": "string"},
+        "message": {
+            "type": "object",
+            "required": ["zh", "en"],
+            "properties": {"zh": {"type": "string"}, "en": {"type": "string"}},
+        },
+        "details": {},
+    },
+}
+ERROR_REF = {"$ref": "#/components/schemas/Error"}
+# The refusals every operation may answer with (the one error body, sharing/errors.py).
+ERROR_STATUSES = {
+    "401": "未登录或令牌无效",
+    "403": "无权办理",
+    "404": "未找到或不在权限范围内",
+    "413": "请求内容过大",
+    "422": "请求被拒绝（参数或数据校验）",
+}
+
+
+def _document_errors(operation: dict[str, Any]) -> None:
+    responses = operation.setdefault("responses", {})
+    for status, description in ERROR_STATUSES.items():
+        declared = responses.get(status)
+        if declared is None:
+            responses[status] = {
+                "description": description,
+                "content": {"application/json": {"schema": ERROR_REF}},
+            }
+            continue
+        content = declared.setdefault("content", {}).setdefault("application/json", {})
+        schema = content.get("schema")
+        content["schema"] = {"anyOf": [schema, ERROR_REF]} if schema and schema != ERROR_REF else ERROR_REF
+
+
 class PlatformAPI(NinjaAPI):
-    """The platform's API: its OpenAPI document names the Idempotency-Key header every POST accepts."""
+    """The platform's API: its OpenAPI document names the Idempotency-Key header every POST accepts and the
+    one error body every operation may answer with."""
 
     def get_openapi_schema(self, *args: Any, **kwargs: Any) -> Any:
         schema = super().get_openapi_schema(*args, **kwargs)
+        schema.setdefault("components", {}).setdefault("schemas", {})["Error"] = ERROR_SCHEMA
         for operations in schema.get("paths", {}).values():
-            post = operations.get("post")
-            if post is not None and not any(
-                p.get("name") == "Idempotency-Key" for p in post.get("parameters", [])
-            ):
-                post.setdefault("parameters", []).append(dict(IDEMPOTENCY_HEADER))
+            for method, operation in operations.items():
+                if not isinstance(operation, dict):
+                    continue
+                _document_errors(operation)
+                if method == "post" and not any(
+                    p.get("name") == "Idempotency-Key" for p in operation.get("parameters", [])
+                ):
+                    operation.setdefault("parameters", []).append(dict(IDEMPOTENCY_HEADER))
         return schema
 
 
@@ -131,6 +176,7 @@ def _register_routers() -> None:
     from yikatong.complaints.api import router as complaints_router
     from yikatong.disclosure.api import router as disclosure_router
     from yikatong.payments.api import router as payments_router
+    from yikatong.performance.api import router as performance_router
     from yikatong.policies.api import router as policies_router
     from yikatong.registry.api import router as registry_router
     from yikatong.rosters.api import router as rosters_router
@@ -149,6 +195,7 @@ def _register_routers() -> None:
     api.add_router("/checks", checks_router)
     api.add_router("/complaints", complaints_router)
     api.add_router("/disclosure", disclosure_router)
+    api.add_router("/performance", performance_router)
     # /changes and /sharing/…: the data-sharing API (数据共享).
     api.add_router("/", sharing_router)
     # /plans, /batches, /payments: the disbursement's own top-level resources.

@@ -84,6 +84,7 @@ INSTALLED_APPS = [
     "yikatong.disclosure",
     "yikatong.checks",
     "yikatong.complaints",
+    "yikatong.performance",
     "yikatong.sharing",
     "yikatong.workbench",
 ]
@@ -206,7 +207,7 @@ YIKATONG_LOOKUP_MIN_SECONDS = float(os.environ.get("YIKATONG_LOOKUP_MIN_SECONDS"
 YIKATONG_LOOKUP_CODE_SECONDS = int(os.environ.get("YIKATONG_LOOKUP_CODE_SECONDS", "600"))
 # Where the public portal is reached from outside: the board notices' QR codes open pages under it.
 YIKATONG_PUBLIC_BASE_URL = os.environ.get("YIKATONG_PUBLIC_BASE_URL", "http://localhost:8000").rstrip("/")
-# 数据共享 API: the largest request body (bytes; 413 above it) how long an idempotency key's answer is kept.
+# 数据共享 API: the largest request body (bytes; 413 above it), how long an idempotency key's answer is kept.
 YIKATONG_API_MAX_BODY_BYTES = int(os.environ.get("YIKATONG_API_MAX_BODY_BYTES", str(64 * 1024 * 1024)))
 YIKATONG_IDEMPOTENCY_DAYS = int(os.environ.get("YIKATONG_IDEMPOTENCY_DAYS", "7"))
 

@@ -221,6 +221,28 @@ ACTIONS: dict[str, Action] = _actions(
         REGION_DEPT,
         writes=True,
     ),
+    # --- budgets and performance targets, dual monitoring (绩效双监控) --------------------------------------
+    Action(
+        "performance.view",
+        "查看预算绩效目标、双监控及绩效评价报告",
+        frozenset({FINANCE, DEPT, AUDITOR, ADMIN, DISCLOSURE}),
+        REGION_DEPT,
+    ),
+    Action(
+        "performance.draft",
+        "起草、调整预算和绩效目标，填报满意度调查结果",
+        frozenset({DEPT}),
+        REGION_DEPT,
+        writes=True,
+    ),
+    Action(
+        "performance.approve",
+        "同步审核下达预算和绩效目标",
+        frozenset({FINANCE}),
+        writes=True,
+        refusal="预算和绩效目标由财政局同步审核、同步下达",
+    ),
+    Action("performance.publish", "向社会公开绩效评价摘要", frozenset({DISCLOSURE}), writes=True),
     Action("rule.view", "查看核查规则设置", WATCHERS, ALL_ROWS),
     Action(
         "rule.change",
@@ -268,6 +290,10 @@ MENU: tuple[MenuItem, ...] = (
     MenuItem(gettext_noop("核查批次"), "checks:runs", "checkrun.view", gettext_noop("核查监控")),
     MenuItem(gettext_noop("事后专项核查"), "checks:posthoc", "posthoc.run", gettext_noop("核查监控")),
     MenuItem(gettext_noop("核查规则设置"), "checks:rules", "rule.view", gettext_noop("核查监控")),
+    MenuItem(
+        gettext_noop("预算绩效目标"), "performance:list", "performance.view", gettext_noop("绩效双监控")
+    ),
+    MenuItem(gettext_noop("双监控"), "performance:monitor", "performance.view", gettext_noop("绩效双监控")),
     MenuItem(gettext_noop("投诉举报"), "complaints:list", "complaint.view", gettext_noop("监督")),
     MenuItem(gettext_noop("待公开"), "disclosure:queue", "disclosure.view", gettext_noop("政务公开")),
     MenuItem(gettext_noop("已公开"), "disclosure:list", "disclosure.view", gettext_noop("政务公开")),

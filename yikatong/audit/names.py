@@ -94,6 +94,14 @@ ACTION_GROUPS: dict[str, dict[str, str]] = {
         "checks.rule_setting": gettext_noop("修改核查规则设置"),
         "checks.sample": gettext_noop("抽取核实样本"),
     },
+    gettext_noop("绩效双监控"): {
+        "performance.draft": gettext_noop("起草预算和绩效目标"),
+        "performance.submit": gettext_noop("预算和绩效目标报财政审核"),
+        "performance.return": gettext_noop("退回预算和绩效目标"),
+        "performance.approve": gettext_noop("同步下达预算和绩效目标"),
+        "performance.survey": gettext_noop("填报满意度调查结果"),
+        "performance.publish": gettext_noop("公开绩效评价摘要"),
+    },
     gettext_noop("告知短信"): {
         "notice.enqueue": gettext_noop("生成告知短信"),
         "notice.send": gettext_noop("发送告知短信"),
@@ -217,6 +225,9 @@ FIELD_NAMES: dict[str, str] = {
     "by_policy": gettext_noop("按补贴项目分办"),
     "complaint": gettext_noop("投诉举报"),
     "finding": gettext_noop("核查疑点"),
+    # budgets and performance targets (绩效双监控)
+    "targets": gettext_noop("绩效目标"),
+    "satisfaction": gettext_noop("满意度调查结果"),
     # personal lookups (个人查询)
     "method": gettext_noop("查询方式"),
     "result": gettext_noop("查询结果"),
