@@ -1,6 +1,6 @@
 """Benchmark: the public disclosure pages (补贴发放公开) on PostgreSQL with a million disclosed lines.
 
-    python bench/public.py [--lines 1000000] [--rounds 200] [--database postgres://…/yk_bench_public]
+    python bench/public.py [--lines 1000000] [--rounds 200] [--payments 0] [--database postgres://…/yk_bench_public]
 
 Builds the platform's small world (regions, users, 高龄津贴), pays three elders of 永丰村 through the bank
 simulator as the tests do and has the disclosure officer approve them (the real service), then grows the
@@ -62,8 +62,28 @@ def timed(work: Callable[[], object], rounds: int) -> dict[str, float]:
 
 
 def more_timings(rounds: int) -> dict[str, dict[str, float]]:
-    """Further timings on the same million-line database, by label (the personal lookup goes here)."""
-    return {}
+    """Further timings on the same million-line database, by label: the personal lookup (个人查询) of the
+    paid elders, padding off (bench/lookup.py)."""
+    from lookup import lookup_timing, paid_samples
+
+    samples = paid_samples()
+    return {"personal lookup (个人查询)": lookup_timing(samples, rounds=max(1, rounds // len(samples)))}
+
+
+def queue_timing(payments: int, rounds: int) -> dict[str, dict[str, float]]:
+    """The staff queue (待公开), county-wide, after ``payments`` more paid ones (bench/lookup.py's set-based
+    growth, all in 永丰村's plan, so all due at once)."""
+    if not payments:
+        return {}
+    from lookup import _grow
+
+    from yikatong.disclosure import selectors
+
+    print(f"growing the payments by {payments:,d} paid persons (for the queue):")
+    _grow(payments)
+    due = selectors.due_list("232722")
+    print(f"  queue: {len(due)} group(s), {sum(d.added for d in due):,d} payments to disclose")
+    return {"staff queue 待公开 (county)": timed(lambda: selectors.due_list("232722"), max(5, rounds // 20))}
 
 
 def _grow(lines: int) -> None:
@@ -129,7 +149,7 @@ def _grow(lines: int) -> None:
         cursor.execute("ANALYZE")
 
 
-def _run(lines: int, rounds: int) -> int:
+def _run(lines: int, rounds: int, payments: int) -> int:
     from benchdb import setup_django
 
     setup_django()
@@ -175,12 +195,15 @@ def _run(lines: int, rounds: int) -> int:
             raise SystemExit(f"{url} did not answer 200")
         figures[label] = timed(lambda url=url: client.get(url), rounds)
     figures.update(more_timings(rounds))
+    queue = queue_timing(payments, rounds)
     print(f"\npublic disclosure pages, {total:,d} disclosed lines (target: median < {TARGET_MS:.0f} ms)")
     for label, f in figures.items():
         print(
             f"  {label:30s} median {f['median_ms']:6.2f} ms  p95 {f['p95_ms']:6.2f} ms  "
             f"max {f['max_ms']:6.2f} ms  (n={int(f['n'])})"
         )
+    for label, f in queue.items():
+        print(f"  {label:30s} median {f['median_ms']:6.2f} ms  max {f['max_ms']:6.2f} ms  (n={int(f['n'])})")
     _explain(village, next_url)
     return 0 if all(f["median_ms"] < TARGET_MS for f in figures.values()) else 1
 
@@ -215,11 +238,14 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--lines", type=int, default=1_000_000)
     parser.add_argument("--rounds", type=int, default=200)
+    parser.add_argument(
+        "--payments", type=int, default=0, help="time the staff queue after this many payments"
+    )
     parser.add_argument("--database", default="postgres://postgres@127.0.0.1:5432/yk_bench_public")
     parser.add_argument("--keep", action="store_true", help="keep the database afterwards")
     args = parser.parse_args()
     if os.environ.get("YK_BENCH_CHILD"):
-        return _run(args.lines, args.rounds)
+        return _run(args.lines, args.rounds, args.payments)
     from benchdb import benchmark_database
 
     with benchmark_database(args.database, REPO / "var" / "bench-public", keep=args.keep) as env:
