@@ -51,6 +51,8 @@ LATIN_ALLOWED = {
     "CSV", "Excel", "xlsx", "xls", "csv", "API", "PDF", "JSON", "UTF", "GBK", "ISO", "SHA", "HTTP", "URL",
     "ID", "MB", "KB", "CNAPS", "WPS", "Chromium", "PostgreSQL", "SQLite", "yikatong", "English", "Token",
     "token", "Bearer", "QR", "Q1", "Q2", "Q3", "Q4", "TLS", "IP", "AM", "PM", "SHA-256",
+    # HTTP methods, as the data-sharing API's calls are named (GET /api/changes)
+    "GET", "POST",
     # the text encodings banks name their files by
     "GB18030", "UTF-8",
     # ISO 20022 message names, as banks and finance call the files

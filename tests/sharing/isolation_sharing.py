@@ -15,7 +15,10 @@ EXEMPT = {
     "api:token_revoke": "found among the admin's region's tokens (404 outside); "
     "api_token_revoke checks again",
     "api:sharing_status": "SharingUse.restrict(); registry freshness is county-wide reference, no rows",
-    "sharing:tokens": "the screen of api:token_list / api:token_create (same selector and service)",
-    "sharing:token_revoke": "the screen of api:token_revoke (same selector and service)",
-    "sharing:status": "the screen of api:sharing_status (same selectors)",
+    "sharing:tokens": "the screen of api:token_list / api:token_create (same selector and service): "
+    "tests/sharing/test_tokens.py::test_another_townships_admin_and_finance_see_none_of_a_townships_tokens_or_uses",
+    "sharing:token_revoke": "the screen of api:token_revoke (404 outside the admin's region): "
+    "tests/sharing/test_tokens.py::test_another_townships_admin_and_finance_see_none_of_a_townships_tokens_or_uses",
+    "sharing:status": "the screen of api:sharing_status (SharingUse.restrict()): "
+    "tests/sharing/test_tokens.py::test_another_townships_admin_and_finance_see_none_of_a_townships_tokens_or_uses",
 }

@@ -44,6 +44,17 @@ def test_every_error_answers_with_code_message_and_details(world: World) -> None
     _shape(forbidden.json())
 
 
+def test_an_integer_beyond_64_bits_is_refused_before_the_database(world: World) -> None:
+    dept = world.client("dept_reviewer")
+    for url in ("/api/rosters/99999999999999999999", "/api/checks/findings?roster=99999999999999999999"):
+        refused = dept.get(url)
+        assert refused.status_code == 422 and refused.json()["code"] == "invalid", url
+        _shape(refused.json())
+    body = json.dumps({"payment_id": 2**70})
+    refused = dept.post("/api/complaints/1/link", body, content_type="application/json")
+    assert refused.status_code == 422 and refused.json()["code"] == "invalid"
+
+
 @override_settings(DATA_UPLOAD_MAX_MEMORY_SIZE=1000, YIKATONG_API_MAX_BODY_BYTES=2000)
 def test_a_body_over_the_limit_is_refused_413_with_the_same_body(world: World) -> None:
     publish_elderly_allowance(world)

@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from tests.sharing.support import bearer, department_token
 from tests.support.rosters import elders, publish_elderly_allowance, township_reviewed
-from tests.support.world import VILLAGE_A, VILLAGE_B, World
+from tests.support.world import TOWN_A, VILLAGE_A, VILLAGE_B, World
 from yikatong.accounts.models import ApiToken
 from yikatong.audit.models import AuditEvent
 from yikatong.sharing.models import SharingUse
@@ -152,3 +152,21 @@ def test_admin_issues_and_revokes_a_token_on_the_screen(world: World) -> None:
     assert admin.post(f"/sharing/tokens/{token.pk}/revoke/").status_code == 302
     token.refresh_from_db()
     assert token.revoked
+
+
+def test_another_townships_admin_and_finance_see_none_of_a_townships_tokens_or_uses(world: World) -> None:
+    token, secret = department_token(world, "mzj", TOWN_A)
+    assert bearer(secret).get("/api/changes").status_code == 200
+    mine, other = world.client("admin", "a"), world.client("admin", "b")
+    assert token.prefix in mine.get("/sharing/tokens/").content.decode()
+    assert token.prefix not in other.get("/sharing/tokens/").content.decode()
+    assert [t["id"] for t in other.get("/api/sharing/tokens").json()] == []
+    assert other.post(f"/sharing/tokens/{token.pk}/revoke/").status_code == 404
+    assert other.post(f"/api/sharing/tokens/{token.pk}/revoke").status_code == 404
+    token.refresh_from_db()
+    assert not token.revoked
+    assert "GET /api/changes" in world.client("finance", "a").get("/sharing/status/").content.decode()
+    assert "GET /api/changes" not in world.client("finance", "b").get("/sharing/status/").content.decode()
+    assert world.client("finance", "b").get("/api/sharing/status").json()["uses"] == []
+    refused = _create(world.client("admin", "b"), region_code=TOWN_A)["response"]
+    assert refused.status_code == 403 and refused.json()["code"] == "forbidden"

@@ -157,7 +157,11 @@ def department_token_create(
         user.set_unusable_password()
         user.save()
         audit_record(
-            action="user.create", obj=user, after=_user_snapshot(user), actor=actor, region_code=region.code
+            action="user.create",
+            obj=user,
+            after={**_user_snapshot(user), "department": department.name, "role": str(Role(role).label)},
+            actor=actor,
+            region_code=region.code,
         )
     elif not user.is_active:
         raise ValidationError({"role": "该部门接口账号已停用"})
@@ -175,12 +179,13 @@ def department_token_create(
     audit_record(
         action="api_token.create",
         obj=token,
+        object_repr=f"{department.name}令牌（{token.name}）",
         after={
             "user": user.username,
             "name": token.name,
-            "department": department.code,
+            "department": department.name,
             "region": region.code,
-            "role": role,
+            "role": str(Role(role).label),
             "expires_at": expires_at.isoformat(),
         },
         actor=actor,

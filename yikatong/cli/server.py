@@ -41,6 +41,9 @@ def demo(
     typer.echo("演示账号（密码相同）/ demo accounts (same password):")
     for username, password, role, where in demo_accounts():
         typer.echo(f"  {username:<16} {password:<12} {role}　{where}")
+    from yikatong.demo.sharing import DEMO_TOKEN
+
+    typer.echo(f"数据共享 API 演示令牌（民政局，仅限演示）/ demo API token: {DEMO_TOKEN}")
     typer.echo("按 Ctrl+C 停止 / press Ctrl+C to stop")
     worker = None
     if not no_worker:

@@ -142,6 +142,9 @@ def load_demo_if_empty(*, data_dir: Path, persons: int, echo: Callable[[str], ob
     from yikatong.demo.auditor import write_auditor_files
 
     write_auditor_files(out, out / "auditor")
+    from yikatong.demo.sharing import load_demo_sharing
+
+    load_demo_sharing()  # 数据共享: the fixed demo token of 民政局 and its first pull (demo/sharing.py)
     return True
 
 

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
+import re
 from collections.abc import Callable
 
 from django.conf import settings
@@ -15,6 +17,44 @@ from yikatong.sharing import services
 from yikatong.sharing.errors import error_response
 
 WRITES = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+# Every integer the platform stores is a 64-bit one; a larger number in a path, query or JSON body is
+# refused here, before the database is asked for it (SQLite and PostgreSQL would fail on it with a 500).
+BIGGEST = 2**63 - 1
+_INTEGER = re.compile(r"[-+]?\d{19,}")
+
+
+def _too_big(value: object) -> bool:
+    """A JSON number beyond 64 bits (strings of digits in a body are text: accounts, ID numbers)."""
+    if isinstance(value, bool):
+        return False
+    if isinstance(value, int):
+        return abs(value) > BIGGEST
+    if isinstance(value, list):
+        return any(_too_big(item) for item in value)
+    if isinstance(value, dict):
+        return any(_too_big(item) for item in value.values())
+    return False
+
+
+def _too_big_text(text: str) -> bool:
+    """A path segment or query value that is an integer beyond 64 bits."""
+    text = text.strip()
+    return bool(_INTEGER.fullmatch(text)) and abs(int(text)) > BIGGEST
+
+
+def oversized_integer(request: HttpRequest) -> bool:
+    """Whether a path segment, query value or JSON value is an integer beyond 64 bits."""
+    if any(_too_big_text(segment) for segment in request.path.split("/")):
+        return True
+    if any(_too_big_text(value) for _name, values in request.GET.lists() for value in values):
+        return True
+    if request.content_type == "application/json" and request.body:
+        try:
+            body = json.loads(request.body)
+        except ValueError:
+            return False
+        return _too_big(body)
+    return False
 
 
 def body_limit(request: HttpRequest) -> int:
@@ -45,6 +85,14 @@ class ApiGuardMiddleware:
                 f"请求内容过大：{length} 字节，上限 {limit} 字节",
                 {"limit": limit, "length": length},
                 en=f"Request body too large: {length} bytes, the limit is {limit} bytes.",
+            )
+        if oversized_integer(request):
+            return error_response(
+                422,
+                "invalid",
+                f"数值超出范围：整数不得超过 {BIGGEST}",
+                {"errors": [f"整数不得超过 {BIGGEST}"]},
+                en=f"A number is out of range: integers may not exceed {BIGGEST}.",
             )
         token = services.token_from_request(request)
         user = getattr(request, "user", None)

@@ -72,7 +72,7 @@ def use_record(*, token: ApiToken, request: HttpRequest, response: HttpResponse)
         audit_record(
             action="api.use",
             obj=token,
-            object_repr=f"{token.prefix}…（{token.name}）",
+            object_repr=token.name,
             actor=user,
             region_code=region_code,
             after={"operation": operation, "status": response.status_code, "rows": rows},
