@@ -18,7 +18,7 @@ from django.db.models import Count, Q, Sum
 from django.db.models.functions import Substr
 
 from yikatong.core.models import Region
-from yikatong.disclosure.models import DisclosedLine, DisclosureState
+from yikatong.disclosure.models import DisclosedLine, Disclosure, DisclosureState
 from yikatong.policies.models import PolicyVersion, VersionStatus
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -288,12 +288,16 @@ def village_ledger(code: str, year: int) -> Ledger | None:
 
 
 def open_data_rows(year: int) -> list[OpenDataRow]:
-    """The year's figures per township, policy and period (one aggregate query; withdrawn lines left out)."""
+    """The year's figures per township, policy and period, from the current revisions' own totals (the ones
+    the public pages show; withdrawn lines are outside them): one aggregate over the disclosures, not over
+    their million lines."""
     rows = list(
-        DisclosedLine.objects.filter(_year_lines(year), withdrawn=False)
+        Disclosure.objects.filter(state=DisclosureState.PUBLISHED, period__startswith=str(year))
         .annotate(township=Substr("village_id", 1, 9))
         .values("township", "policy__code", "period")
-        .annotate(villages=Count("village_id", distinct=True), lines=Count("id"), fen=Sum("amount_fen"))
+        .annotate(
+            villages=Count("village_id", distinct=True), counted=Sum("line_count"), fen=Sum("total_fen")
+        )
         .order_by("township", "policy__code", "period")
     )
     townships = dict(
@@ -308,7 +312,7 @@ def open_data_rows(year: int) -> list[OpenDataRow]:
             policy=names.get(r["policy__code"], r["policy__code"]),
             period=r["period"],
             villages=r["villages"],
-            lines=r["lines"],
+            lines=int(r["counted"] or 0),
             amount_fen=int(r["fen"] or 0),
         )
         for r in rows
@@ -337,8 +341,6 @@ class VillageEntry:
 
 def villages_with_disclosures() -> list[VillageEntry]:
     """Every village with a published disclosure, in code order (one query over the disclosures)."""
-    from yikatong.disclosure.models import Disclosure
-
     rows = list(
         Disclosure.objects.filter(state=DisclosureState.PUBLISHED)
         .order_by("village_id", "-period", "policy__code")
