@@ -187,8 +187,9 @@ def test_a_public_page_that_is_not_there_leads_back_to_the_public_column() -> No
     assert missing.status_code == 404
     page = missing.content.decode()
     assert "返回公示公开专栏" in page and "返回工作台" not in page
+    # The column leads to what the public can do: look up their own subsidies, complain or report.
     portal = Client().get("/public/").content.decode()
-    assert "投诉举报" not in portal and "查询本人补贴" not in portal
+    assert 'href="/public/lookup/"' in portal and 'href="/public/complaints/"' in portal
 
 
 def test_failed_sign_ins_are_visible_to_the_countys_auditor(world: World) -> None:
