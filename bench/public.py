@@ -70,6 +70,28 @@ def more_timings(rounds: int) -> dict[str, dict[str, float]]:
     return {"personal lookup (个人查询)": lookup_timing(samples, rounds=max(1, rounds // len(samples)))}
 
 
+def ledger_timings(rounds: int) -> dict[str, dict[str, float]]:
+    """The biggest village ledger of a year (printable page, Excel) and the year's open data (no target:
+    downloads and print-outs of a whole year, shown for what they cost)."""
+    from django.db import connection
+    from django.test import Client
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT village_id, substr(period, 1, 4), count(*) FROM disclosure_disclosedline "
+            "GROUP BY village_id, substr(period, 1, 4) ORDER BY count(*) DESC LIMIT 1"
+        )
+        village, year, count = cursor.fetchone()
+    client = Client()
+    few = max(3, rounds // 20)
+    ledger = f"/public/ledger/{village}/{year}/"
+    return {
+        f"ledger page ({count:,d} lines)": timed(lambda: client.get(ledger), few),
+        "ledger Excel": timed(lambda: client.get(ledger + "ledger.xlsx"), few),
+        "open-data CSV (a year)": timed(lambda: client.get(f"/public/ledger/open-data/{year}.csv"), few),
+    }
+
+
 def queue_timing(payments: int, rounds: int) -> dict[str, dict[str, float]]:
     """The staff queue (待公开), county-wide, after ``payments`` more paid ones (bench/lookup.py's set-based
     growth, all in 永丰村's plan, so all due at once)."""
@@ -202,7 +224,7 @@ def _run(lines: int, rounds: int, payments: int) -> int:
             f"  {label:30s} median {f['median_ms']:6.2f} ms  p95 {f['p95_ms']:6.2f} ms  "
             f"max {f['max_ms']:6.2f} ms  (n={int(f['n'])})"
         )
-    for label, f in queue.items():
+    for label, f in {**queue, **ledger_timings(rounds)}.items():
         print(f"  {label:30s} median {f['median_ms']:6.2f} ms  max {f['max_ms']:6.2f} ms  (n={int(f['n'])})")
     _explain(village, next_url)
     return 0 if all(f["median_ms"] < TARGET_MS for f in figures.values()) else 1
