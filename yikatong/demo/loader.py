@@ -145,6 +145,9 @@ def load_demo_if_empty(*, data_dir: Path, persons: int, echo: Callable[[str], ob
     from yikatong.demo.sharing import load_demo_sharing
 
     load_demo_sharing()  # 数据共享: the fixed demo token of 民政局 and its first pull (demo/sharing.py)
+    from yikatong.demo.performance import load_demo_performance
+
+    load_demo_performance()  # 绩效双监控: 高龄津贴 2026's budget and targets, approved (demo/performance.py)
     return True
 
 

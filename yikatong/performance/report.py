@@ -15,7 +15,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 
 from yikatong.core.money import fen_to_yuan
-from yikatong.payments.models import Budget
+from yikatong.payments.models import Budget, FundingSource
 from yikatong.performance import selectors
 from yikatong.performance.domain import indicators
 from yikatong.policies.models import Policy
@@ -43,7 +43,8 @@ def report_for(*, user: Any, policy: Policy, year: int) -> Report:
     today = timezone.localdate()
     on = min(today, dt.date(year, 12, 31) + dt.timedelta(days=1))
     figures = selectors.monitoring(user=user, policy=policy, year=year, on=on)
-    budgets = list(Budget.objects.filter(policy=policy, year=year).order_by("source"))
+    order = {source: i for i, source in enumerate(FundingSource.values)}
+    budgets = sorted(Budget.objects.filter(policy=policy, year=year), key=lambda b: order.get(b.source, 9))
     return Report(monitoring=figures, budgets=budgets, made_on=today)
 
 
