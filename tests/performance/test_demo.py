@@ -24,11 +24,16 @@ def test_demo_tells_the_dual_monitoring_story(tmp_path: Path) -> None:
     missed = [f.code for f in m.figures if f.met is False]
     assert missed == ["failed_rate"]
     assert any(w.startswith("发放失败率未达目标") for w in m.warnings)
+    assert m.lagging and m.warnings[0].startswith("预算执行进度滞后")  # October's plan waits for finance
     assert next(f for f in m.figures if f.code == "satisfaction").typed
     client = Client()
     client.force_login(finance)
     page = client.get("/performance/GLJT/2026/monitor/").content.decode()
-    assert "发放失败率未达目标" in page and "<svg" in page
+    assert "发放失败率未达目标" in page and "<svg" in page and "塔河镇" in page
+    township = client.get("/performance/GLJT/2026/monitor/?area=232722100000").content.decode()
+    assert "永丰村" in township
+    failed = client.get("/performance/GLJT/2026/lines/?area=232722100201&status=failed").content.decode()
+    assert "共 1 笔" in failed
     report = client.get("/performance/GLJT/2026/report/")
     assert report.status_code == 200 and "绩效评价报告" in report.content.decode()
     assert client.get("/performance/GLJT/2026/report.pdf").content.startswith(b"%PDF")
