@@ -183,3 +183,23 @@ def test_indicator_rules() -> None:
     assert indicators.expected_share(2026, [6], dt.date(2026, 7, 1)) == Decimal(100)
     assert indicators.execution_lags(Decimal(70), Decimal(81), Decimal(10)) is True
     assert indicators.execution_lags(Decimal(71), Decimal(81), Decimal(10)) is False
+
+
+def test_the_survey_figure_goes_on_the_version_in_force_only(world: World) -> None:
+    made = build(world)
+    drafted = services.target_set_draft(
+        user=world.user("dept_reviewer"),
+        policy=made["policy"],
+        year=2026,
+        budget_fen=1,
+        targets={"satisfaction": {"target": "90"}},
+    )
+    with pytest.raises(ValidationError, match="已下达"):
+        services.satisfaction_record(user=world.user("dept_reviewer"), target_set=drafted, value="95")
+    services.target_set_submit(user=world.user("dept_reviewer"), target_set=drafted)
+    approved = services.target_set_approve(user=world.user("finance"), target_set=drafted)
+    with pytest.raises(ValidationError, match="0 到 100"):
+        services.satisfaction_record(user=world.user("dept_reviewer"), target_set=approved, value="101")
+    services.satisfaction_record(user=world.user("dept_reviewer"), target_set=approved, value="95")
+    event = AuditEvent.objects.filter(action="performance.survey").get()
+    assert event.after == {"satisfaction": "95%"}

@@ -241,6 +241,8 @@ def target_set_approve(*, user: Any, target_set: TargetSet, comment: str = "") -
 def satisfaction_record(*, user: Any, target_set: TargetSet, value: Any) -> TargetSet:
     """The department enters the satisfaction survey's figure (the one actual typed in, shown as such)."""
     authorize(user, "performance.draft", target_set.policy)
+    if target_set.state != SetState.APPROVED:
+        raise ValidationError("满意度调查结果填报在已下达的版本上")
     number = _decimal(value, "satisfaction")
     if number is None or number > 100:
         raise ValidationError({"satisfaction": "满意度应为 0 到 100 之间的百分数"})
