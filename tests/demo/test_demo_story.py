@@ -24,7 +24,8 @@ def test_demo_rosters_checks_and_audit(tmp_path: Path) -> None:
     confirmed = Finding.objects.filter(roster=september, state=FindingState.CONFIRMED)
     assert set(confirmed.values_list("rule", flat=True)) == {"DECEASED", "CARD_INACTIVE"}
     assert september.lines.filter(state=LineState.RETURNED).count() == 2
-    assert Roster.objects.get(village_id="232722100201", period="2026-10").state == workflow.PUBLICIZING
+    october = Roster.objects.get(village_id="232722100201", period="2026-10", policy__code="GLJT")
+    assert october.state == workflow.PUBLICIZING
     xinjian = Roster.objects.get(village_id="232722100202", period="2026-10")
     assert xinjian.state == workflow.TOWNSHIP_REVIEWED
     waiting = Finding.objects.filter(roster=xinjian, state=FindingState.OPEN)
@@ -115,5 +116,15 @@ def test_demo_pays_september_and_leaves_october_for_finance(tmp_path: Path) -> N
     formats = set(PaymentFile.objects.filter(batch__plan=september).values_list("file_format", flat=True))
     assert formats == {"pain.001", "flat"}
     assert not BankReturn.objects.exclude(state="applied").exists()
-    october = DisbursementPlan.objects.get(period="2026-10")
+    october = DisbursementPlan.objects.get(period="2026-10", policy__code="GLJT")
     assert october.state == plans.SUBMITTED and october.line_count > 0
+    # 永丰村 October 低保 is paid; its public disclosure waits for approval, due on the next working day.
+    from django.utils import timezone
+
+    from yikatong.core.workdays import add_working_days
+    from yikatong.disclosure import selectors as disclosure
+
+    dibao = DisbursementPlan.objects.get(period="2026-10", policy__code="NCDB")
+    assert dibao.state == plans.CLOSED
+    (due,) = [d for d in disclosure.due_list("232722100201") if d.period == "2026-10"]
+    assert due.due_on == add_working_days(timezone.localdate(), 1)

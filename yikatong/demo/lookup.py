@@ -26,7 +26,9 @@ def _example(person: Person, note: str) -> str:
 def write_lookup_examples(out_dir: Path) -> Path | None:
     """Pick the two elders and write the examples file; None when September was not paid."""
     paid = (
-        Payment.objects.filter(line__village_id=YONGFENG, status="paid", attempt=1)
+        Payment.objects.filter(
+            line__village_id=YONGFENG, line__plan__period="2026-09", status="paid", attempt=1
+        )
         .select_related("line__person")
         .order_by("line__person_id")
         .first()
@@ -44,7 +46,9 @@ def write_lookup_examples(out_dir: Path) -> Path | None:
         _example(person, "9月高龄津贴已到账；登记了手机号，可用验证码查询"),
     ]
     again = (
-        Payment.objects.filter(line__village_id=YONGFENG, status="paid", attempt=2)
+        Payment.objects.filter(
+            line__village_id=YONGFENG, line__plan__period="2026-09", status="paid", attempt=2
+        )
         .select_related("line__person")
         .first()
     )

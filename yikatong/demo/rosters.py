@@ -31,7 +31,7 @@ from yikatong.core.periods import Period
 from yikatong.demo.clock import StoryClock
 from yikatong.demo.complaints import load_demo_complaints
 from yikatong.demo.disclosure import september_disclosed
-from yikatong.demo.payments import september_paid, tafeng_october
+from yikatong.demo.payments import dibao_paid, september_paid, tafeng_october
 from yikatong.registry.imports import registry_import
 from yikatong.registry.models import CardStatus, Person, SocialSecurityCard
 from yikatong.registry.services import card_change_status
@@ -157,6 +157,8 @@ def load_demo_rosters(*, deaths_file: Path, out_dir: Path, clock: StoryClock | N
     tafeng_october(clock)
     # A complaint about the late September payment answered, and a report past its deadline (投诉举报).
     load_demo_complaints(clock)
+    # 永丰村 October 低保 paid so that its disclosure falls due tomorrow (demo/payments.py).
+    dibao_paid(clock)
 
     # 新建村 October: a newcomer registered, declared 25 days ago; the township finished 14 days ago, so
     # 民政局's 10 days ran out 4 days ago: the monitoring page shows it overdue (LATE).
