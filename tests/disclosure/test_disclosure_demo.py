@@ -42,3 +42,8 @@ def test_september_is_disclosed_by_the_officer_in_time_and_every_public_page_is_
     assert "/public/disclosure/232722100201/GLJT/2026-09/" in seen and len(seen) > 5
     page = client.get("/public/disclosure/232722100201/GLJT/2026-09/").content.decode()
     assert "永丰村" in page and "2327**********" in page
+    # A complaint about the list links to it: the form carries the disclosure it is about.
+    link = re.search(r'href="(/public/complaints/\?disclosure=(\d+))"', page)
+    assert link is not None
+    form = client.get(link.group(1)).content.decode()
+    assert f'name="disclosure" value="{link.group(2)}"' in form

@@ -26,6 +26,8 @@ def test_the_demo_examples_find_a_paid_and_a_reissued_elder(tmp_path: Path) -> N
         assert b'data-testid="lookup-payments"' in response.content, row
         bodies.append(response.content.decode())
     assert "已到账" in bodies[0] and "2026-09" in bodies[0]
+    # Each payment links to a complaint about it (the form carries the payment, nothing personal).
+    assert 'data-testid="complain-payment"' in bodies[0] and "/public/complaints/?payment=" in bodies[0]
     assert "账户已销户" in bodies[1] and "第2次发放" in bodies[1]
     # The first has a phone on file: a code goes into the outbox for it.
     sent = Client().post("/public/lookup/code/", {"id_number": rows[1].split("\t")[0]})

@@ -103,6 +103,8 @@ class PaymentItem:
     sent_on: date | None
     paid_on: date | None
     reason: str
+    # For a complaint about this payment (the complaint form links to it; not personal data).
+    payment_id: int = 0
 
     @property
     def failed(self) -> bool:
@@ -271,10 +273,11 @@ def payments_of(person_id: int) -> list[PaymentItem]:
             "reason_text",
             "batch__sent_at",
             "settled_on",
+            "pk",
         )
     )
     items = []
-    for policy, period, attempt, fen, bank, account, status, code, text, sent_at, settled in rows:
+    for policy, period, attempt, fen, bank, account, status, code, text, sent_at, settled, pk in rows:
         reason = ""
         if status in (plans.FAILED, plans.RETURNED):
             reason = gettext(reason_words(code)) if code else text
@@ -291,6 +294,7 @@ def payments_of(person_id: int) -> list[PaymentItem]:
                 sent_on=timezone.localdate(sent_at) if isinstance(sent_at, datetime) else None,
                 paid_on=settled,
                 reason=reason,
+                payment_id=pk,
             )
         )
     return items
