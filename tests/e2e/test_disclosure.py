@@ -54,3 +54,16 @@ def test_officer_approves_and_sees_it_public(
         assert all(v.id_number not in body and v.name not in body for v in villagers)
     finally:
         phone.context.close()
+
+    # The officer prints the village board's notice (A4, its QR code opening the same list online).
+    page.goto(
+        f"{live_server.url}/public/disclosure/232722100201/{disclosure.policy.code}/{disclosure.period}/"
+    )
+    page.get_by_test_id("board-link").click()
+    notice = page.get_by_test_id("board-notice")
+    expect(notice).to_contain_text("永丰村")
+    expect(page.get_by_test_id("board-line")).to_have_count(2)
+    assert page.locator("svg").count() >= 1
+    page.emulate_media(media="print")
+    printed = page.pdf(format="A4")
+    assert printed.startswith(b"%PDF") and len(printed) > 1000
