@@ -119,6 +119,14 @@ def test_budget_and_targets_approved_together_into_payments_budget(world: World)
         AuditEvent.objects.filter(action__startswith="performance.").values_list("action", flat=True)
     )
     assert codes == ["performance.draft", "performance.submit", "performance.approve"]
+    # Issued with the targets, the budget changes only by a new approved version, not on 预算指标 alone.
+    from yikatong.payments.services import budget_set
+
+    assert set(Budget.objects.filter(policy=made["policy"]).values_list("target_version", flat=True)) == {1}
+    with pytest.raises(ValidationError, match="预算绩效目标"):
+        budget_set(
+            user=world.user("finance"), policy=made["policy"], year=2026, source="county", amount_fen=1
+        )
 
 
 def test_only_finance_approves_and_the_department_drafts(world: World) -> None:

@@ -71,6 +71,9 @@ class Budget(models.Model):
     budget_line = models.CharField(_("预算指标文号"), max_length=64, blank=True)
     entered_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     entered_at = models.DateTimeField(_("录入时间"), default=timezone.now)
+    # The approved budget-and-targets version (绩效目标, performance app) that issued this budget, if one
+    # did: it is then changed only by approving a new version, never edited on its own.
+    target_version = models.PositiveIntegerField(_("下达的预算绩效目标版本"), null=True, blank=True)
 
     scope = Scope(region="policy__region__code", department="policy__department_id", shared_down=True)
     objects = RestrictedManager()

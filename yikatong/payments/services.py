@@ -115,9 +115,20 @@ def _locked(user: Any, plan: DisbursementPlan, code: str) -> DisbursementPlan:
 
 
 def budget_set(
-    *, user: Any, policy: Policy, year: int, source: str, amount_fen: int, budget_line: str = ""
+    *,
+    user: Any,
+    policy: Policy,
+    year: int,
+    source: str,
+    amount_fen: int,
+    budget_line: str = "",
+    target_version: int | None = None,
 ) -> Budget:
-    """Finance enters (or changes) a policy's yearly budget from one funding source (预算指标)."""
+    """Finance enters (or changes) a policy's yearly budget from one funding source (预算指标).
+
+    A budget issued with the policy's performance targets (``target_version``: the approved version of
+    预算绩效目标 that issues it) is changed only by approving a new version ("同步审核、同步下达"), never
+    here on its own."""
     authorize(user, "budget.edit", policy)
     if amount_fen < 0:
         raise ValidationError({"amount": "预算金额不能为负数"})
@@ -125,6 +136,11 @@ def budget_set(
         raise ValidationError({"year": "预算年度应为四位年份"})
     with transaction.atomic():
         existing = Budget.objects.select_for_update().filter(policy=policy, year=year, source=source).first()
+        if existing is not None and existing.target_version is not None and target_version is None:
+            raise ValidationError(
+                f"该预算指标由已批复的预算绩效目标（第{existing.target_version}版）下达，"
+                "请由主管部门调整预算绩效目标（新版本）并经财政审核，不能单独修改"
+            )
         before = (
             {"amount_fen": existing.amount_fen, "budget_line": existing.budget_line} if existing else None
         )
@@ -137,6 +153,7 @@ def budget_set(
                 "budget_line": budget_line.strip(),
                 "entered_by": user,
                 "entered_at": timezone.now(),
+                "target_version": target_version,
             },
         )
         audit_record(

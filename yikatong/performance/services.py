@@ -227,6 +227,7 @@ def target_set_approve(*, user: Any, target_set: TargetSet, comment: str = "") -
                 source=source,
                 amount_fen=amount,
                 budget_line=line,
+                target_version=locked.version,
             )
         audit_record(
             action="performance.approve",
